@@ -1,0 +1,70 @@
+"""Authentic-engagement fraud detector: how much of a creator's likes are real.
+
+Public API::
+
+    from detector import AuthenticityModel, load_model, load_likes, generate_world
+
+    model = load_model()                      # the shipped default model
+    report = model.report(likes_dataframe)    # CreatorReport: .creators, .posts, .to_json()
+    per_like = model.score_likes(likes_dataframe)
+
+Heavy or optional pieces (Dask, the simulator) are imported lazily.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from detector._version import __version__
+
+__all__ = [
+    "AuthenticityModel",
+    "CreatorReport",
+    "DetectorError",
+    "LikeFeatures",
+    "LikeScorer",
+    "ModelError",
+    "SchemaError",
+    "__version__",
+    "build_like_features",
+    "generate_world",
+    "load_likes",
+    "load_model",
+    "save_model",
+    "score_creators",
+]
+
+_LAZY = {
+    "AuthenticityModel": "detector.model",
+    "CreatorReport": "detector.report",
+    "DetectorError": "detector.errors",
+    "ModelError": "detector.errors",
+    "SchemaError": "detector.errors",
+    "LikeFeatures": "detector.features",
+    "build_like_features": "detector.features",
+    "LikeScorer": "detector.forest",
+    "generate_world": "detector.synth",
+    "load_likes": "detector.io",
+    "load_model": "detector.persistence",
+    "save_model": "detector.persistence",
+    "score_creators": "detector.api",
+}
+
+if TYPE_CHECKING:
+    from detector.api import score_creators
+    from detector.errors import DetectorError, ModelError, SchemaError
+    from detector.features import LikeFeatures, build_like_features
+    from detector.forest import LikeScorer
+    from detector.io import load_likes
+    from detector.model import AuthenticityModel
+    from detector.persistence import load_model, save_model
+    from detector.report import CreatorReport
+    from detector.synth import generate_world
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'detector' has no attribute {name!r}")

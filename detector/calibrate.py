@@ -1,0 +1,114 @@
+"""What labelled data adds: threshold choice, detection metrics, and the share estimate.
+
+Threshold rule (documented contract): with labels, the flag threshold maximises Youden's J
+(true-positive rate minus false-positive rate) over the labelled calibration rows. That is the
+threshold at which the corrected share estimate below has the largest denominator, hence the
+smallest variance. Without labels it is the reference quantile ``flag_quantile`` (default 0.99:
+1% of authentic likes are flagged).
+
+Share estimate: a creator whose likes are flagged at rate ``p`` has an estimated inauthentic
+share ``(p - fpr) / (tpr - fpr)`` (the Rogan-Gladen correction for an imperfect test), clipped
+to [0, 1]; ``fpr`` is measured on held-out reference likes and ``tpr`` on labelled fake likes
+(1.0 when the model was trained without labels, which makes the estimate a lower bound).
+
+Interval: a 90% Wilson score interval for ``p`` with the sample size replaced by an effective
+size that accounts for likes on the same post being correlated (a cluster-robust variance over
+posts), mapped through the same correction. The uncertainty of ``fpr`` and ``tpr`` themselves is
+not included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+Z_90 = 1.6448536269514722
+
+
+def youden_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Score threshold (flag when score > threshold) that maximises TPR - FPR."""
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels).astype(bool)
+    order = np.argsort(scores)
+    s, y = scores[order], labels[order]
+    distinct = np.r_[s[1:] != s[:-1], True]
+    below_pos = np.cumsum(y)[distinct]
+    below_neg = np.cumsum(~y)[distinct]
+    tpr = 1.0 - below_pos / max(y.sum(), 1)
+    fpr = 1.0 - below_neg / max((~y).sum(), 1)
+    best = int(np.argmax(tpr - fpr))
+    return float(s[distinct][best])
+
+
+def detection_metrics(
+    labels: np.ndarray, scores: np.ndarray, flags: np.ndarray
+) -> dict[str, float]:
+    """ROC AUC, PR AUC (average precision), precision and recall of flags."""
+    labels = np.asarray(labels).astype(int)
+    flags = np.asarray(flags).astype(bool)
+    out: dict[str, float] = {"rows": int(len(labels)), "positives": int(labels.sum())}
+    if 0 < labels.sum() < len(labels):
+        out["roc_auc"] = float(roc_auc_score(labels, scores))
+        out["pr_auc"] = float(average_precision_score(labels, scores))
+    true_pos = int((flags & (labels == 1)).sum())
+    out["precision"] = float(true_pos / flags.sum()) if flags.sum() else 0.0
+    out["recall"] = float(true_pos / labels.sum()) if labels.sum() else 0.0
+    return out
+
+
+def corrected_share(rate: np.ndarray, fpr: float, tpr: float) -> np.ndarray:
+    """Rogan-Gladen estimate of the true positive share from an observed flag rate (unclipped)."""
+    return (np.asarray(rate, dtype=float) - fpr) / max(tpr - fpr, 1e-6)
+
+
+def wilson_interval(
+    rate: np.ndarray, n: np.ndarray, z: float = Z_90
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions ``rate`` observed on ``n`` (possibly effective) trials."""
+    rate = np.asarray(rate, dtype=float)
+    n = np.maximum(np.asarray(n, dtype=float), 1e-9)
+    denom = 1.0 + z**2 / n
+    centre = (rate + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def effective_sizes(flags: np.ndarray, group: np.ndarray, cluster: np.ndarray) -> pd.DataFrame:
+    """Per group: likes, flag rate, and effective sample size given clustering by ``cluster``.
+
+    The effective size is ``p(1-p) / var(p)`` with ``var(p)`` the cluster-robust (ratio
+    estimator) variance over clusters, capped at the number of likes.
+    """
+    frame = pd.DataFrame({"group": group, "cluster": cluster, "flag": flags.astype(float)})
+    per_cluster = frame.groupby(["group", "cluster"], sort=False, observed=True)["flag"].agg(
+        ["sum", "size"]
+    )
+    per_cluster = per_cluster.reset_index()
+    totals = per_cluster.groupby("group", sort=False)[["sum", "size"]].sum()
+    rate = totals["sum"] / totals["size"]
+    per_cluster["residual"] = (
+        per_cluster["sum"] - rate.reindex(per_cluster["group"]).to_numpy() * per_cluster["size"]
+    ) ** 2
+    clusters = per_cluster.groupby("group", sort=False)["residual"].agg(["sum", "size"])
+    m = clusters["size"].astype(float)
+    variance = (m / np.maximum(m - 1, 1)) * clusters["sum"] / totals["size"] ** 2
+    binomial = rate * (1 - rate) / totals["size"]
+    variance = np.where(m > 1, np.maximum(variance, binomial), binomial)
+    n_eff = np.where(variance > 0, rate * (1 - rate) / np.maximum(variance, 1e-300), totals["size"])
+    n_eff = np.minimum(np.where(rate * (1 - rate) > 0, n_eff, totals["size"]), totals["size"])
+    return pd.DataFrame(
+        {"likes": totals["size"].astype(int), "flag_rate": rate, "effective_likes": n_eff},
+        index=totals.index,
+    )
+
+
+def share_interval(
+    rate: np.ndarray, effective: np.ndarray, fpr: float, tpr: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """90% interval of the corrected share from the Wilson interval of the flag rate."""
+    low, high = wilson_interval(rate, effective)
+    return (
+        np.clip(corrected_share(low, fpr, tpr), 0, 1),
+        np.clip(corrected_share(high, fpr, tpr), 0, 1),
+    )

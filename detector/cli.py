@@ -1,0 +1,388 @@
+"""Command line: ``detector score | train | evaluate | info | generate``.
+
+Thin by design: parse options, call one library function, render. Data goes to stdout;
+progress, notes and errors go to stderr. Exit codes: 0 success, 1 a known failure (one
+``Error: ...`` line, no traceback; set ``DETECTOR_DEBUG=1`` for one), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from detector._version import __version__
+
+app = typer.Typer(
+    name="detector",
+    help="Separate authentic likes from bought and bot-farm likes, per creator, with evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _known_failures() -> Iterator[None]:
+    """Turn the detector's own errors (and file errors) into one line and exit code 1."""
+    from detector.errors import DetectorError
+
+    try:
+        yield
+    except (DetectorError, OSError) as error:
+        if os.environ.get("DETECTOR_DEBUG"):
+            raise
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if isinstance(error, OSError) and not isinstance(error, DetectorError):
+            message = f"{error.filename or ''}: {error.strerror or message}".lstrip(": ")
+        _say(f"Error: {message}")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    """A spinner on stderr when it is a terminal; a plain note otherwise."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status(message):
+            yield
+    else:
+        yield
+
+
+def _refuse_overwrite(path: Path | None, force: bool) -> None:
+    from detector.errors import InputFormatError
+
+    if path is not None and str(path) != "-" and path.exists() and not force:
+        raise InputFormatError(f"{path}: already exists (pass --force to overwrite)")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"detector {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Authentic-engagement fraud detector."""
+
+
+def _render_creators(report: Any, fmt: OutputFormat) -> str:
+    creators = report.creators
+    if fmt is OutputFormat.json:
+        return report.to_json() + "\n"
+    if fmt is OutputFormat.csv:
+        flat = creators.drop(columns=["evidence"]).copy()
+        flat["reasons"] = flat["reasons"].map(" | ".join)
+        return flat.to_csv(index=False)
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Creator authenticity", title_justify="left")
+    for column in (
+        "creator",
+        "likes",
+        "authenticity",
+        "inauthentic share (90% interval)",
+        "verdict",
+        "top reason",
+    ):
+        table.add_column(column)
+    for row in creators.itertuples(index=False):
+        reason = row.reasons[1] if len(row.reasons) > 1 else row.reasons[0]
+        table.add_row(
+            str(row.creator_id),
+            f"{row.likes:,}",
+            f"{row.authenticity:.1f}",
+            f"{row.inauthentic_share:.1%} ({row.inauthentic_share_low:.1%}-{row.inauthentic_share_high:.1%})",
+            row.verdict,
+            reason,
+        )
+    buffer = StringIO()
+    Console(file=buffer, width=160, force_terminal=False).print(table)
+    used = ", ".join(report.meta["features_used"])
+    missing = ", ".join(sorted(report.meta["features_missing"])) or "none"
+    _say(f"features used: {used}")
+    _say(f"features left out (input column absent): {missing}")
+    return buffer.getvalue()
+
+
+@app.command()
+def score(
+    file: Annotated[
+        Path, typer.Argument(help="Likes table (.csv, .parquet, .jsonl, or - for CSV on stdin).")
+    ],
+    accounts: Annotated[
+        Path | None,
+        typer.Option(help="Liker accounts table keyed by account_id, joined on liker_id."),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model artifact (.joblib); default: the shipped model or $DETECTOR_MODEL."
+        ),
+    ] = None,
+    creator: Annotated[
+        list[str] | None, typer.Option(help="Only report this creator_id (repeatable).")
+    ] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Write the report here instead of stdout.")
+    ] = None,
+    likes_output: Annotated[
+        Path | None,
+        typer.Option(help="Also write per-like scores and flags (.csv, .parquet or .jsonl)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+) -> None:
+    """Score creators: how authentic their likes are, with an interval and reasons.
+
+    Example: detector score datasets/sample/likes.csv --format json --output report.json
+    """
+    with _known_failures():
+        from detector.errors import SchemaError
+        from detector.io import load_likes, write_frame, write_text
+        from detector.persistence import load_model
+
+        _refuse_overwrite(output, force)
+        _refuse_overwrite(likes_output, force)
+        likes = load_likes(file, accounts)
+        if creator:
+            likes = likes[likes["creator_id"].isin(creator)].reset_index(drop=True)
+            if likes.empty:
+                raise SchemaError(f"{file}: no likes for creator(s) {', '.join(creator)}")
+        likes.attrs["detector_validated"] = True
+        fitted = load_model(model)
+        with _status(f"scoring {len(likes):,} likes"):
+            report = fitted.report(likes, include_likes=likes_output is not None)
+        text = _render_creators(report, format)
+        if output is None or str(output) == "-":
+            sys.stdout.write(text)
+        else:
+            write_text(output, text)
+            _say(f"report written to {output}")
+        if likes_output is not None:
+            write_frame(likes_output, report.likes)
+            _say(f"per-like scores written to {likes_output}")
+
+
+@app.command()
+def train(
+    file: Annotated[Path, typer.Argument(help="Likes table with account attributes (and labels).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            help="Where to write the model (.joblib; a .json sidecar is written beside it)."
+        ),
+    ],
+    accounts: Annotated[
+        Path | None, typer.Option(help="Liker accounts table keyed by account_id.")
+    ] = None,
+    label_column: Annotated[
+        str,
+        typer.Option(
+            help="Label column (1/true = fake). Absent from the data: train unsupervised."
+        ),
+    ] = "is_fake",
+    unsupervised: Annotated[
+        bool, typer.Option(help="Ignore labels; take every like as authentic reference.")
+    ] = False,
+    holdout: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of creators held out for metrics.")
+    ] = 0.25,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    n_estimators: Annotated[int, typer.Option(min=1, help="Trees in the forest.")] = 200,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
+) -> None:
+    """Train a model; with labels, choose the threshold and report held-out metrics.
+
+    Example: detector train likes.csv --label-column is_fake --output models/mine.joblib
+    """
+    with _known_failures():
+        from detector.io import load_likes
+        from detector.persistence import data_fingerprint, save_model, sidecar_path
+        from detector.training import train as train_model
+
+        _refuse_overwrite(output, force)
+        raw_label = None if unsupervised else label_column
+        likes = load_likes(
+            file, accounts, label_column=_label_if_present(file, accounts, raw_label)
+        )
+        labelled = raw_label is not None and raw_label in likes.columns
+        if not labelled:
+            _say(
+                f"no '{label_column}' column: training unsupervised (every like taken as authentic)"
+            )
+        with _status(f"training on {len(likes):,} likes"):
+            model, metrics = train_model(
+                likes,
+                raw_label if labelled else None,
+                holdout=holdout if labelled else 0.0,
+                params={"n_estimators": n_estimators},
+                random_state=seed,
+            )
+        training = {
+            "file": str(file),
+            "likes": int(len(likes)),
+            "fingerprint": data_fingerprint(likes),
+        }
+        save_model(model, output, metrics=metrics, training=training, overwrite=True)
+        typer.echo(json.dumps(metrics, indent=2))
+        _say(f"model written to {output} (metadata: {sidecar_path(output)})")
+
+
+def _label_if_present(file: Path, accounts: Path | None, label: str | None) -> str | None:
+    """The label column if either table has it (peeking at the header only)."""
+    if label is None:
+        return None
+    from detector.io import read_table
+
+    if str(file) != "-" and label not in _columns(file):
+        if accounts is None or label not in read_table(accounts).columns:
+            return None
+    return label
+
+
+def _columns(path: Path) -> list[str]:
+    from detector.io import detect_format, read_table
+
+    if detect_format(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return (
+            list(pq.read_schema(path).names) if path.is_file() else list(read_table(path).columns)
+        )
+    if detect_format(path) in ("csv", "tsv"):
+        import pandas as pd
+
+        return list(
+            pd.read_csv(path, nrows=0, sep="\t" if detect_format(path) == "tsv" else ",").columns
+        )
+    return list(read_table(path).columns)
+
+
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled likes table.")],
+    model: Annotated[
+        Path | None, typer.Option(help="Model artifact; default: the shipped model.")
+    ] = None,
+    accounts: Annotated[
+        Path | None, typer.Option(help="Liker accounts table keyed by account_id.")
+    ] = None,
+    creators: Annotated[
+        Path | None, typer.Option(help="Creator truth: creator_id and the true inauthentic_share.")
+    ] = None,
+    label_column: Annotated[
+        str, typer.Option(help="Label column of the likes (1/true = fake).")
+    ] = "is_fake",
+) -> None:
+    """Measure a model on labelled data, at like level and creator level (JSON on stdout).
+
+    Example: detector evaluate world/likes.csv --creators world/creators.csv
+    """
+    with _known_failures():
+        from detector.errors import SchemaError
+        from detector.io import load_likes, read_table
+        from detector.persistence import load_model
+        from detector.training import evaluate as evaluate_model
+
+        label = _label_if_present(file, accounts, label_column)
+        if label is None and creators is None:
+            raise SchemaError(
+                f"{file}: no label column '{label_column}' and no --creators truth to evaluate against"
+            )
+        likes = load_likes(file, accounts, label_column=label)
+        truth = read_table(creators) if creators is not None else None
+        fitted = load_model(model)
+        with _status(f"evaluating on {len(likes):,} likes"):
+            metrics = evaluate_model(fitted, likes, label, truth)
+        typer.echo(json.dumps(metrics, indent=2))
+
+
+@app.command()
+def info(
+    model: Annotated[
+        Path | None, typer.Argument(help="Model artifact (.joblib); default: the shipped model.")
+    ] = None,
+) -> None:
+    """Show a model's metadata (reads the JSON sidecar; unpickles nothing).
+
+    Example: detector info models/default.joblib
+    """
+    with _known_failures():
+        from detector.persistence import default_model_path, read_sidecar
+
+        typer.echo(json.dumps(read_sidecar(model or default_model_path()), indent=2))
+
+
+@app.command()
+def generate(
+    outdir: Annotated[Path, typer.Argument(help="Folder for likes.csv and creators.csv.")],
+    creators: Annotated[int, typer.Option("--creators", min=1, help="Number of creators.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 0,
+    inflated_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of creators with bought likes.")
+    ] = 0.5,
+    format: Annotated[
+        str, typer.Option("--format", help="csv or parquet (chunked, for large worlds).")
+    ] = "csv",
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+) -> None:
+    """Simulate a labelled world: OUTDIR/likes.csv (with is_fake) and OUTDIR/creators.csv.
+
+    Example: detector generate /tmp/world --creators 200 --seed 7
+    """
+    with _known_failures():
+        from detector import synth
+        from detector.errors import InputFormatError
+
+        if format not in ("csv", "parquet"):
+            raise InputFormatError(f"--format {format!r}: expected csv or parquet")
+        target = outdir / ("likes.csv" if format == "csv" else "likes")
+        _refuse_overwrite(target, force)
+        _refuse_overwrite(outdir / "creators.csv", force)
+        with _status(f"simulating {creators} creators"):
+            if format == "csv":
+                paths = synth.write_world(outdir, creators, seed, inflated_share=inflated_share)
+            else:
+                paths = synth.write_world_parquet_chunked(
+                    outdir, creators, seed, inflated_share=inflated_share
+                )
+        _say(f"wrote {paths[0]} and {paths[1]}")
+
+
+def main() -> None:
+    """Entry point of the ``detector`` command."""
+    app()

@@ -1,0 +1,28 @@
+"""Exceptions raised by the detector.
+
+Every error a user can cause derives from :class:`DetectorError` and from a builtin
+(``ValueError`` or ``OSError``), so callers may catch either. Messages name the file, the
+column, the row and what was expected, on one line.
+"""
+
+from __future__ import annotations
+
+
+class DetectorError(Exception):
+    """Base class of every error the detector raises on purpose."""
+
+
+class SchemaError(DetectorError, ValueError):
+    """Input data does not follow the data contract (columns, types, values)."""
+
+
+class InputFormatError(DetectorError, ValueError):
+    """An input file cannot be read: unknown format, empty or unreadable."""
+
+
+class ModelError(DetectorError, ValueError):
+    """A model artifact is missing, damaged, or was made by incompatible versions."""
+
+
+class NotEnoughDataError(DetectorError, ValueError):
+    """The data is too small or lacks what an operation needs (e.g. labels of both classes)."""

@@ -1,0 +1,123 @@
+"""Like features: from a validated likes table to one numeric vector per like.
+
+:func:`build_like_features` computes every feature whose inputs are present and says which
+were left out and why; :class:`LikeFeatures` wraps it as a scikit-learn transformer so the
+feature step can sit in a ``Pipeline``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from detector.features.account import account_features
+from detector.features.catalogue import (
+    FEATURE_NAMES,
+    FEATURES,
+    FeatureInfo,
+    available_features,
+    missing_inputs,
+)
+from detector.features.footprint import footprint_features
+from detector.features.timing import timing_features
+from detector.schema import REQUIRED_COLUMNS, check_required
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "FeatureInfo",
+    "LikeFeatureSet",
+    "LikeFeatures",
+    "build_like_features",
+]
+
+
+@dataclass
+class LikeFeatureSet:
+    """Features of each like (same row order as the input) and what was left out."""
+
+    values: pd.DataFrame
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the features computed."""
+        return list(self.values.columns)
+
+
+def build_like_features(likes: pd.DataFrame) -> LikeFeatureSet:
+    """Compute all available like features for a validated likes table.
+
+    A feature whose input column is absent, or present with no value at all, is left out and
+    listed in ``missing`` with the columns it needs.
+    """
+    check_required(likes, REQUIRED_COLUMNS, "likes")
+    present = [c for c in likes.columns if likes[c].notna().any()]
+    computed: dict[str, np.ndarray] = {}
+    computed.update(account_features(likes[[c for c in present if c in _ACCOUNT_INPUTS]]))
+    computed.update(timing_features(likes))
+    computed.update(footprint_features(likes))
+    names = available_features(present)
+    values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index)
+    return LikeFeatureSet(values=values, missing=missing_inputs(present))
+
+
+_ACCOUNT_INPUTS = {
+    "liked_at",
+    "account_created_at",
+    "followers",
+    "following",
+    "posts",
+    "has_avatar",
+    "is_private",
+    "bio_length",
+    "username",
+}
+
+
+class LikeFeatures(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer: validated likes DataFrame -> like feature DataFrame.
+
+    Parameters
+    ----------
+    features : list of str or None
+        Feature names to output (None: every feature available at ``fit``).
+    """
+
+    def __init__(self, *, features: list[str] | None = None) -> None:
+        self.features = features
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> LikeFeatures:
+        """Record which features the training table supports."""
+        available = build_like_features(X).names
+        if self.features is None:
+            self.feature_names_out_ = np.asarray(available, dtype=object)
+        else:
+            unknown = [f for f in self.features if f not in FEATURES]
+            if unknown:
+                raise ValueError(
+                    f"The 'features' parameter of LikeFeatures must name catalogue features. "
+                    f"Got unknown {unknown} instead."
+                )
+            self.feature_names_out_ = np.asarray(list(self.features), dtype=object)
+        self.n_features_out_ = len(self.feature_names_out_)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Compute the fitted feature set; missing inputs raise a clear error."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "feature_names_out_")
+        built = build_like_features(X)
+        lacking = [f for f in self.feature_names_out_ if f not in built.values.columns]
+        if lacking:
+            needs = sorted({c for f in lacking for c in built.missing.get(f, [])})
+            raise ValueError(f"cannot compute features {lacking}: missing input column(s) {needs}")
+        return built.values[list(self.feature_names_out_)]
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Names of the output features."""
+        return np.asarray(self.feature_names_out_, dtype=object)

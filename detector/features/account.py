@@ -1,0 +1,61 @@
+"""Liker account features: age, audience, activity and profile completeness.
+
+Pure functions over a validated likes table (see :mod:`detector.schema`); each feature is
+computed for all rows at once and is NaN where the input value is missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SECONDS_PER_DAY = 86_400.0
+
+
+def account_age_days(likes: pd.DataFrame) -> np.ndarray:
+    """Age of the liking account when it liked, in days (negative ages clipped to 0)."""
+    delta = likes["liked_at"].to_numpy("datetime64[ns]") - likes["account_created_at"].to_numpy(
+        "datetime64[ns]"
+    )
+    days = delta.astype("timedelta64[s]").astype("float64") / SECONDS_PER_DAY
+    days[np.isnat(delta)] = np.nan
+    return np.clip(days, 0.0, None)
+
+
+def username_digit_share(usernames: pd.Series) -> np.ndarray:
+    """Share of characters that are digits, computed once per distinct username."""
+    codes, uniques = pd.factorize(usernames, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string")
+    lengths = text.str.len().to_numpy("float64", na_value=np.nan)
+    digits = text.str.count(r"\d").to_numpy("float64", na_value=np.nan)
+    share = np.divide(digits, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    out = np.full(len(codes), np.nan)
+    known = codes >= 0
+    out[known] = share[codes[known]]
+    return out
+
+
+def account_features(likes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every account feature whose input columns are present."""
+    columns = likes.columns
+    out: dict[str, np.ndarray] = {}
+    age = account_age_days(likes) if "account_created_at" in columns else None
+    if age is not None:
+        out["log_account_age_days"] = np.log1p(age)
+    for name in ("followers", "following", "posts"):
+        if name in columns:
+            out[f"log_{name}"] = np.log1p(likes[name].to_numpy("float64"))
+    if "followers" in columns and "following" in columns:
+        out["following_followers_log_ratio"] = out["log_following"] - out["log_followers"]
+    if "posts" in columns and age is not None:
+        out["log_posts_per_day"] = np.log1p(
+            likes["posts"].to_numpy("float64") / np.maximum(age, 1.0)
+        )
+    for name in ("has_avatar", "is_private"):
+        if name in columns:
+            out[name] = likes[name].to_numpy("float64")
+    if "bio_length" in columns:
+        out["log_bio_length"] = np.log1p(likes["bio_length"].to_numpy("float64"))
+    if "username" in columns:
+        out["username_digit_share"] = username_digit_share(likes["username"])
+    return out

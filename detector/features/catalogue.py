@@ -1,0 +1,139 @@
+"""The catalogue of like features: stable name, unit, required input columns, one line of meaning.
+
+This is the single place where features are declared. The functions that compute them live in
+the sibling modules (:mod:`.account`, :mod:`.timing`, :mod:`.footprint`); each returns only the
+features whose required columns are present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """Description of one like feature."""
+
+    name: str
+    unit: str
+    requires: tuple[str, ...]
+    description: str
+
+
+_CATALOGUE = (
+    FeatureInfo(
+        "log_account_age_days",
+        "log(1 + days)",
+        ("account_created_at",),
+        "age of the liking account at the moment of the like",
+    ),
+    FeatureInfo(
+        "log_followers",
+        "log(1 + accounts)",
+        ("followers",),
+        "how many accounts follow the liker",
+    ),
+    FeatureInfo(
+        "log_following",
+        "log(1 + accounts)",
+        ("following",),
+        "how many accounts the liker follows",
+    ),
+    FeatureInfo(
+        "following_followers_log_ratio",
+        "log((1 + following) / (1 + followers))",
+        ("followers", "following"),
+        "follows far more than it is followed (follow-for-follow and farm accounts)",
+    ),
+    FeatureInfo(
+        "log_posts",
+        "log(1 + posts)",
+        ("posts",),
+        "how much the liker has published; empty accounts are typical of bought likes",
+    ),
+    FeatureInfo(
+        "log_posts_per_day",
+        "log(1 + posts per day of account age)",
+        ("posts", "account_created_at"),
+        "publishing rate over the account's life",
+    ),
+    FeatureInfo(
+        "has_avatar",
+        "0/1",
+        ("has_avatar",),
+        "profile picture present (profile completeness)",
+    ),
+    FeatureInfo(
+        "is_private",
+        "0/1",
+        ("is_private",),
+        "account is private",
+    ),
+    FeatureInfo(
+        "log_bio_length",
+        "log(1 + characters)",
+        ("bio_length",),
+        "length of the profile biography (profile completeness)",
+    ),
+    FeatureInfo(
+        "username_digit_share",
+        "share 0-1",
+        ("username",),
+        "share of digits in the username; generated names carry long digit runs",
+    ),
+    FeatureInfo(
+        "log_delay_minutes",
+        "log(1 + minutes)",
+        (),
+        "time from the post's publication (or, without post_published_at, its first like) to the like",
+    ),
+    FeatureInfo(
+        "log_gap_seconds",
+        "log(1 + seconds)",
+        (),
+        "time since the previous like on the same post",
+    ),
+    FeatureInfo(
+        "log_burst_density",
+        "log(1 + ratio)",
+        (),
+        "likes on the same post within 5 minutes either side, relative to the post's average rate",
+    ),
+    FeatureInfo(
+        "hour_offset",
+        "hours 0-12",
+        (),
+        "distance of the like's hour of day from the creator's busiest hour (circular)",
+    ),
+    FeatureInfo(
+        "log_liker_likes",
+        "log(1 + likes)",
+        (),
+        "how many likes the liker gave in the data (its footprint)",
+    ),
+    FeatureInfo(
+        "log_liker_creators",
+        "log(1 + creators)",
+        (),
+        "how many distinct creators the liker liked in the data",
+    ),
+)
+
+FEATURES: dict[str, FeatureInfo] = {info.name: info for info in _CATALOGUE}
+FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+
+
+def available_features(columns: set[str] | list[str]) -> list[str]:
+    """Names of the features computable from the given input columns, in catalogue order."""
+    present = set(columns)
+    return [info.name for info in _CATALOGUE if set(info.requires) <= present]
+
+
+def missing_inputs(columns: set[str] | list[str]) -> dict[str, list[str]]:
+    """For each feature that cannot be computed, the input columns it lacks."""
+    present = set(columns)
+    return {
+        info.name: [c for c in info.requires if c not in present]
+        for info in _CATALOGUE
+        if not set(info.requires) <= present
+    }

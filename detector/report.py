@@ -1,0 +1,182 @@
+"""The creator report: how authentic each creator's likes are, with the interval and reasons.
+
+Per creator (JSON field names are a contract): ``creator_id``, ``likes``, ``authenticity``
+(0-100, = 100 x (1 - inauthentic_share)), ``inauthentic_share`` (0-1),
+``inauthentic_share_interval`` ([low, high], 90%, method in :mod:`detector.calibrate`),
+``authentic_likes``, ``verdict``, ``reasons`` and ``posts`` (the per-post breakdown); with
+``creator_followers`` also ``engagement_rate`` and ``authentic_engagement_rate`` (likes per post
+over followers, all likes and authentic likes only).
+
+Verdict cut-offs: ``authentic`` when the estimated inauthentic share is below 10%;
+``inflated`` when it is at least 25% and the interval's lower end is at least 10%;
+``suspicious`` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from detector.calibrate import corrected_share, effective_sizes, share_interval
+from detector.features import build_like_features
+from detector.reasons import condition_matrix, explain
+
+if TYPE_CHECKING:
+    from detector.model import AuthenticityModel
+
+AUTHENTIC_BELOW = 0.10
+INFLATED_FROM = 0.25
+INFLATED_LOW_FROM = 0.10
+
+
+@dataclass
+class CreatorReport:
+    """Creator table, per-post table, optional per-like table, and what the scoring used."""
+
+    creators: pd.DataFrame
+    posts: pd.DataFrame
+    likes: pd.DataFrame | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready report: ``meta`` and one object per creator with its posts."""
+        posts_by_creator = {
+            creator: group.drop(columns="creator_id").to_dict(orient="records")
+            for creator, group in self.posts.groupby("creator_id", sort=False)
+        }
+        creators = []
+        for record in self.creators.to_dict(orient="records"):
+            low = record.pop("inauthentic_share_low")
+            high = record.pop("inauthentic_share_high")
+            record["inauthentic_share_interval"] = [low, high]
+            record["posts"] = posts_by_creator.get(record["creator_id"], [])
+            creators.append(record)
+        return {"meta": self.meta, "creators": creators}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(_jsonable(self.to_dict()), indent=indent)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def verdicts(share: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """Verdict per creator from the share estimate and its interval's lower end."""
+    return np.where(
+        share < AUTHENTIC_BELOW,
+        "authentic",
+        np.where((share >= INFLATED_FROM) & (low >= INFLATED_LOW_FROM), "inflated", "suspicious"),
+    )
+
+
+def build_report(
+    model: AuthenticityModel, likes: pd.DataFrame, include_likes: bool = False
+) -> CreatorReport:
+    """Score validated likes with ``model`` and aggregate per creator and per post."""
+    built = build_like_features(likes)
+    scored = model.score_features(built.values)
+    fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
+    flags = scored["flagged"].to_numpy()
+    creator = likes["creator_id"].to_numpy()
+    post = likes["post_id"].to_numpy()
+
+    sizes = effective_sizes(flags, creator, post)
+    share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
+    share = np.clip(share_raw, 0, 1)
+    low, high = share_interval(
+        sizes["flag_rate"].to_numpy(), sizes["effective_likes"].to_numpy(), fpr, tpr
+    )
+    creators = pd.DataFrame(
+        {
+            "creator_id": sizes.index.to_numpy(),
+            "likes": sizes["likes"].to_numpy(),
+            "authenticity": np.round(100 * (1 - share), 1),
+            "inauthentic_share": np.round(share, 4),
+            "inauthentic_share_low": np.round(low, 4),
+            "inauthentic_share_high": np.round(high, 4),
+            "authentic_likes": np.round(sizes["likes"].to_numpy() * (1 - share)).astype(int),
+            "flagged_likes": np.round(
+                sizes["flag_rate"].to_numpy() * sizes["likes"].to_numpy()
+            ).astype(int),
+            "suspicion_index": np.round(share_raw, 4),
+        }
+    )
+    creators["verdict"] = verdicts(share, low)
+
+    per_post = (
+        pd.DataFrame(
+            {"creator_id": creator, "post_id": post, "flag": flags, "liked_at": likes["liked_at"]}
+        )
+        .groupby(["creator_id", "post_id"], sort=False)
+        .agg(
+            likes=("flag", "size"),
+            flagged=("flag", "mean"),
+            first_like_at=("liked_at", "min"),
+            last_like_at=("liked_at", "max"),
+        )
+        .reset_index()
+    )
+    per_post["inauthentic_share"] = np.round(
+        np.clip(corrected_share(per_post["flagged"], fpr, tpr), 0, 1), 4
+    )
+    per_post["flagged_likes"] = np.round(per_post.pop("flagged") * per_post["likes"]).astype(int)
+    for column in ("first_like_at", "last_like_at"):
+        per_post[column] = per_post[column].map(lambda t: t.isoformat())
+
+    if "creator_followers" in likes.columns and likes["creator_followers"].notna().any():
+        followers = likes.groupby("creator_id", sort=False)["creator_followers"].max()
+        n_posts = per_post.groupby("creator_id", sort=False).size()
+        f = followers.reindex(creators["creator_id"]).to_numpy(dtype=float)
+        per_post_likes = (
+            creators["likes"].to_numpy() / n_posts.reindex(creators["creator_id"]).to_numpy()
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(f > 0, per_post_likes / f, np.nan)
+        creators["engagement_rate"] = np.round(rate, 6)
+        creators["authentic_engagement_rate"] = np.round(rate * (1 - share), 6)
+
+    conditions = condition_matrix(built.values)
+    conditions["creator_id"] = creator
+    group_shares = (
+        conditions.groupby("creator_id", sort=False).mean().reindex(creators["creator_id"])
+    )
+    texts, evidence = explain(group_shares, model.reference_conditions_)
+    lead = [
+        f"{100 * r:.0f}% of likes scored as unlike authentic engagement "
+        f"(expected for authentic likes: {100 * fpr:.0f}%)"
+        for r in sizes["flag_rate"].to_numpy()
+    ]
+    creators["reasons"] = [[first, *rest] for first, rest in zip(lead, texts, strict=True)]
+    creators["evidence"] = evidence
+
+    meta = {
+        "features_used": scored.attrs["features"],
+        "features_missing": built.missing,
+        "imputed_values": scored.attrs["imputed_values"],
+        "false_positive_rate": round(fpr, 4),
+        "true_positive_rate": round(tpr, 4),
+        "interval": "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected",
+        "score_orientation": "higher score = more suspicious",
+    }
+    liked = None
+    if include_likes:
+        liked = pd.concat(
+            [likes[["creator_id", "post_id", "liker_id", "liked_at"]], scored], axis=1
+        )
+    return CreatorReport(creators=creators, posts=per_post, likes=liked, meta=meta)

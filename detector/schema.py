@@ -1,0 +1,223 @@
+"""The data contract: column names, types, and validation with precise messages.
+
+One row per like. Required: ``creator_id``, ``post_id``, ``liker_id``, ``liked_at``.
+Optional: ``post_published_at``, ``creator_followers`` and the liker account attributes
+(:data:`ACCOUNT_COLUMNS`), either on the likes table or in an accounts table keyed by
+``account_id``. The label (``is_fake`` by default) is used for training and evaluation only.
+
+Validation happens once, right after reading; everything downstream may rely on
+:func:`validate_likes`'s output: ids are strings, timestamps are UTC ``datetime64``, counts are
+non-negative ``float64`` (NaN where a value is missing), booleans are ``float64`` 0/1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from detector.errors import SchemaError
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("creator_id", "post_id", "liker_id", "liked_at")
+ID_COLUMNS: tuple[str, ...] = ("creator_id", "post_id", "liker_id")
+TIMESTAMP_COLUMNS: tuple[str, ...] = ("liked_at", "post_published_at", "account_created_at")
+COUNT_COLUMNS: tuple[str, ...] = (
+    "creator_followers",
+    "followers",
+    "following",
+    "posts",
+    "bio_length",
+)
+BOOLEAN_COLUMNS: tuple[str, ...] = ("has_avatar", "is_private", "is_verified")
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "account_created_at",
+    "followers",
+    "following",
+    "posts",
+    "has_avatar",
+    "is_private",
+    "is_verified",
+    "bio_length",
+    "username",
+)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("post_published_at", "creator_followers", *ACCOUNT_COLUMNS)
+DEFAULT_LABEL = "is_fake"
+ACCOUNT_KEY = "account_id"
+
+_TRUE = {"1", "true", "t", "yes", "y", "1.0"}
+_FALSE = {"0", "false", "f", "no", "n", "0.0"}
+
+
+def _where(source: str, column: str, position: int, value: object) -> str:
+    return f"{source}: column '{column}' row {position + 1}: {value!r}"
+
+
+def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
+    """Parse ISO 8601 (no offset means UTC) or Unix epoch seconds into UTC timestamps."""
+    present = values.notna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = pd.to_datetime(values, utc=True)
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        parsed = pd.to_datetime(values.astype("float64"), unit="s", utc=True, errors="coerce")
+    else:
+        text = values.astype("string").str.strip()
+        numeric = pd.to_numeric(text, errors="coerce")
+        is_epoch = numeric.notna().to_numpy()
+        parsed = pd.to_datetime(
+            text.where(~is_epoch), utc=True, errors="coerce", format="ISO8601"
+        ).astype("datetime64[ns, UTC]")
+        if is_epoch.any():
+            epoch = pd.to_datetime(numeric[is_epoch], unit="s", utc=True, errors="coerce")
+            parsed[is_epoch] = epoch.astype("datetime64[ns, UTC]")
+    bad = np.flatnonzero(present & parsed.isna().to_numpy())
+    if bad.size:
+        raise SchemaError(
+            f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a timestamp "
+            f"(expected ISO 8601 or Unix epoch seconds; {bad.size} bad value(s) in all)"
+        )
+    return parsed.astype("datetime64[ns, UTC]")
+
+
+def parse_counts(values: pd.Series, source: str, column: str) -> pd.Series:
+    """Parse non-negative integer counts; missing stays NaN."""
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    present = values.notna().to_numpy()
+    bad = np.flatnonzero(present & numeric.isna().to_numpy())
+    if bad.size:
+        raise SchemaError(
+            f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a number "
+            f"(expected a non-negative integer)"
+        )
+    negative = np.flatnonzero(numeric.to_numpy() < 0)
+    if negative.size:
+        raise SchemaError(
+            f"{_where(source, column, int(negative[0]), values.iloc[negative[0]])} is negative "
+            f"(expected a non-negative integer)"
+        )
+    return numeric
+
+
+def parse_booleans(values: pd.Series, source: str, column: str) -> pd.Series:
+    """Parse booleans given as true/false, yes/no or 1/0; missing stays NaN."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(np.nan, index=values.index, dtype="float64")
+    parsed[text.isin(_TRUE).fillna(False).to_numpy()] = 1.0
+    parsed[text.isin(_FALSE).fillna(False).to_numpy()] = 0.0
+    present = values.notna().to_numpy()
+    bad = np.flatnonzero(present & parsed.isna().to_numpy())
+    if bad.size:
+        raise SchemaError(
+            f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a boolean "
+            f"(expected true/false, yes/no or 1/0)"
+        )
+    return parsed
+
+
+def parse_labels(values: pd.Series, source: str, column: str) -> pd.Series:
+    """Parse a 0/1 or true/false label column; every row must be labelled."""
+    missing = np.flatnonzero(values.isna().to_numpy())
+    if missing.size:
+        raise SchemaError(f"{source}: column '{column}' row {missing[0] + 1}: label is missing")
+    return parse_booleans(values, source, column).astype("int8")
+
+
+def check_required(frame: pd.DataFrame, required: tuple[str, ...], source: str) -> None:
+    """Raise one error listing every required column that is absent."""
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        listed = ", ".join(f"'{name}'" for name in missing)
+        raise SchemaError(
+            f"{source}: missing required column(s) {listed} (found: {', '.join(map(str, frame.columns))})"
+        )
+
+
+def _ids(values: pd.Series, source: str, column: str) -> pd.Series:
+    missing = np.flatnonzero(values.isna().to_numpy())
+    if missing.size:
+        raise SchemaError(f"{source}: column '{column}' row {missing[0] + 1}: id is missing")
+    if pd.api.types.is_float_dtype(values) and (values % 1 == 0).all():
+        values = values.astype("int64")
+    return values.astype(str)
+
+
+def validate_likes(
+    frame: pd.DataFrame, source: str = "likes", label_column: str | None = None
+) -> pd.DataFrame:
+    """Check a likes table against the contract and return it with normalised types.
+
+    Unknown extra columns are kept (they never reach the model). Raises :class:`SchemaError`
+    naming the file, column, row and value of the first problem found.
+    """
+    if len(frame) == 0:
+        raise SchemaError(f"{source}: no rows (expected one row per like)")
+    check_required(frame, REQUIRED_COLUMNS, source)
+    out = frame.reset_index(drop=True).copy()
+    for column in ID_COLUMNS:
+        out[column] = _ids(out[column], source, column)
+    for column in TIMESTAMP_COLUMNS:
+        if column in out.columns:
+            out[column] = parse_timestamps(out[column], source, column)
+    missing_time = np.flatnonzero(out["liked_at"].isna().to_numpy())
+    if missing_time.size:
+        raise SchemaError(
+            f"{source}: column 'liked_at' row {missing_time[0] + 1}: value is missing"
+        )
+    for column in COUNT_COLUMNS:
+        if column in out.columns:
+            out[column] = parse_counts(out[column], source, column)
+    for column in BOOLEAN_COLUMNS:
+        if column in out.columns:
+            out[column] = parse_booleans(out[column], source, column)
+    if "username" in out.columns:
+        out["username"] = out["username"].astype("string")
+    if label_column is not None:
+        if label_column not in out.columns:
+            raise SchemaError(f"{source}: label column '{label_column}' not found")
+        out[label_column] = parse_labels(out[label_column], source, label_column)
+    return out
+
+
+def join_accounts(
+    likes: pd.DataFrame, accounts: pd.DataFrame, source: str = "accounts"
+) -> pd.DataFrame:
+    """Join a liker accounts table (keyed by ``account_id``) onto validated likes."""
+    if len(accounts) == 0:
+        raise SchemaError(f"{source}: no rows (expected one row per liker account)")
+    check_required(accounts, (ACCOUNT_KEY,), source)
+    accounts = accounts.reset_index(drop=True)
+    keys = _ids(accounts[ACCOUNT_KEY], source, ACCOUNT_KEY)
+    duplicated = np.flatnonzero(keys.duplicated().to_numpy())
+    if duplicated.size:
+        raise SchemaError(
+            f"{source}: column '{ACCOUNT_KEY}' row {duplicated[0] + 1}: "
+            f"{keys.iloc[duplicated[0]]!r} appears more than once (expected one row per account)"
+        )
+    both = [c for c in accounts.columns if c != ACCOUNT_KEY and c in likes.columns]
+    if both:
+        raise SchemaError(
+            f"{source}: column(s) {', '.join(map(repr, both))} are also in the likes table; "
+            f"give each attribute in one table only"
+        )
+    table = validate_account_columns(accounts.drop(columns=[ACCOUNT_KEY]), source)
+    table.index = pd.Index(keys, name=ACCOUNT_KEY)
+    joined = likes.join(table, on="liker_id")
+    return joined
+
+
+def validate_account_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Normalise account attribute columns (and a label column if present) in place of a copy."""
+    out = frame.copy()
+    for column in out.columns:
+        if column in TIMESTAMP_COLUMNS:
+            out[column] = parse_timestamps(out[column], source, column)
+        elif column in COUNT_COLUMNS:
+            out[column] = parse_counts(out[column], source, column)
+        elif column in BOOLEAN_COLUMNS:
+            out[column] = parse_booleans(out[column], source, column)
+    return out
+
+
+def present_optional_columns(frame: pd.DataFrame) -> list[str]:
+    """Optional contract columns that are present with at least one value."""
+    return [c for c in OPTIONAL_COLUMNS if c in frame.columns and frame[c].notna().any()]

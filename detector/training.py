@@ -1,0 +1,142 @@
+"""Retraining on labelled data and evaluating a model, at like and creator level.
+
+Training holds out a share of *creators* (never rows of the same creator on both sides), fits
+the reference on the authentic likes of the rest, chooses the threshold on labelled rows (see
+:mod:`detector.calibrate`), and measures ROC AUC, PR AUC, precision and recall on the held-out
+creators. Those figures are stored in the model's sidecar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from detector.calibrate import detection_metrics
+from detector.errors import NotEnoughDataError, SchemaError
+from detector.features import build_like_features
+from detector.model import AuthenticityModel
+
+
+def split_creators(
+    creators: np.ndarray, holdout: float, random_state: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (train, test) over likes, splitting whole creators."""
+    unique = pd.unique(creators)
+    rng = np.random.default_rng(random_state)
+    n_test = int(round(holdout * len(unique)))
+    if len(unique) < 2 or n_test == 0:
+        raise NotEnoughDataError(
+            f"{len(unique)} creator(s): a held-out split needs at least 2 creators "
+            f"(use holdout=0 to skip evaluation)"
+        )
+    test_creators = rng.choice(unique, n_test, replace=False)
+    test = np.isin(creators, test_creators)
+    return ~test, test
+
+
+def train(
+    likes: pd.DataFrame,
+    label_column: str | None = "is_fake",
+    *,
+    holdout: float = 0.25,
+    params: dict[str, Any] | None = None,
+    random_state: int = 0,
+) -> tuple[AuthenticityModel, dict[str, Any]]:
+    """Fit a model on validated likes; return it with held-out metrics.
+
+    With ``label_column`` present the model is fitted on the authentic rows of the training
+    creators and calibrated with the labels; otherwise it is trained unsupervised on all rows
+    and the metrics are empty.
+    """
+    model = AuthenticityModel(random_state=random_state, **(params or {}))
+    features = build_like_features(likes).values
+    labelled = label_column is not None and label_column in likes.columns
+    if not labelled:
+        model.fit_features(features)
+        return model, {"supervised": False}
+    y = likes[label_column].to_numpy().astype(int)
+    if y.min() == y.max():
+        raise NotEnoughDataError(
+            f"column '{label_column}' holds only {'fake' if y[0] else 'authentic'} labels; "
+            f"training needs both classes"
+        )
+    metrics: dict[str, Any] = {"supervised": True}
+    if holdout > 0:
+        train_mask, test_mask = split_creators(
+            likes["creator_id"].to_numpy(), holdout, random_state
+        )
+        model.fit_features(features[train_mask], y[train_mask])
+        metrics["holdout"] = evaluate(model, likes[test_mask].reset_index(drop=True), label_column)
+    else:
+        model.fit_features(features, y)
+    return model, metrics
+
+
+def evaluate(
+    model: AuthenticityModel,
+    likes: pd.DataFrame,
+    label_column: str | None = "is_fake",
+    creators: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Like-level and creator-level metrics of ``model`` on validated likes.
+
+    Creator truth comes from ``creators`` (``creator_id``, ``inauthentic_share``) when given,
+    else from the like labels. A creator counts as inflated when its true share is above 0.
+    """
+    likes = likes.reset_index(drop=True)
+    likes.attrs["detector_validated"] = True
+    report = model.report(likes, include_likes=True)
+    scored = report.likes
+    out: dict[str, Any] = {"likes": int(len(likes)), "creators": int(len(report.creators))}
+    if label_column is not None and label_column in likes.columns:
+        y = likes[label_column].to_numpy().astype(int)
+        out["like_level"] = detection_metrics(
+            y, scored["score"].to_numpy(), scored["flagged"].to_numpy()
+        )
+        truth = likes.groupby("creator_id", sort=False)[label_column].mean()
+    else:
+        truth = None
+    if creators is not None:
+        missing = [c for c in ("creator_id", "inauthentic_share") if c not in creators.columns]
+        if missing:
+            raise SchemaError(f"creators table: missing required column(s) {missing}")
+        truth = (
+            creators.assign(creator_id=creators["creator_id"].astype(str))
+            .set_index("creator_id")["inauthentic_share"]
+            .astype(float)
+        )
+    if truth is not None:
+        out["creator_level"] = creator_metrics(report.creators, truth)
+    return out
+
+
+def creator_metrics(report: pd.DataFrame, truth: pd.Series) -> dict[str, float]:
+    """ROC AUC and PR AUC of inflated vs clean, share error and interval coverage."""
+    joined = report.set_index("creator_id").join(truth.rename("true_share"), how="inner")
+    if joined.empty:
+        raise SchemaError("creators table: no creator_id in common with the likes")
+    inflated = (joined["true_share"] > 0).to_numpy().astype(int)
+    ranking = joined["suspicion_index"].to_numpy()
+    out: dict[str, float] = {
+        "creators": int(len(joined)),
+        "inflated": int(inflated.sum()),
+        "share_mae": float(np.mean(np.abs(joined["inauthentic_share"] - joined["true_share"]))),
+        "interval_coverage": float(
+            np.mean(
+                (joined["inauthentic_share_low"] <= joined["true_share"] + 1e-9)
+                & (joined["true_share"] <= joined["inauthentic_share_high"] + 1e-9)
+            )
+        ),
+        "clean_flagged_rate": float(
+            np.mean(joined.loc[inflated == 0, "verdict"] != "authentic")
+            if (inflated == 0).any()
+            else 0.0
+        ),
+    }
+    if 0 < inflated.sum() < len(inflated):
+        out["roc_auc"] = float(roc_auc_score(inflated, ranking))
+        out["pr_auc"] = float(average_precision_score(inflated, ranking))
+    return out
