@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from detector.calibrate import youden_threshold
 from detector.errors import NotEnoughDataError
@@ -38,14 +40,33 @@ MIN_REFERENCE_ROWS = 50
 
 @dataclass
 class FittedFeatureSet:
-    """A forest fitted on one feature subset, with its calibration."""
+    """The scorers fitted on one feature subset, with their calibration.
+
+    ``score`` is the forest's suspicion alone (unsupervised) or, with a supervised head, the blend
+    ``w * P(fake) + (1 - w) * forest percentile``; higher is more suspicious either way.
+    """
 
     features: tuple[str, ...]
-    scorer: LikeScorer
+    forest: LikeScorer
+    forest_calibration: np.ndarray
+    head: HistGradientBoostingClassifier | None
+    supervised_weight: float
     calibration_scores: np.ndarray
     threshold: float
     fpr: float
     tpr: float
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        """Suspicion scores of a filled feature matrix (columns in ``features`` order)."""
+        forest = self.forest.score_samples(matrix)
+        if self.head is None:
+            return forest
+        percentile = np.searchsorted(self.forest_calibration, forest, side="left") / len(
+            self.forest_calibration
+        )
+        with threadpool_limits(1, user_api="openmp"):
+            probability = self.head.predict_proba(matrix)[:, 1]
+        return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
 
 
 class AuthenticityModel(BaseEstimator):
@@ -63,6 +84,9 @@ class AuthenticityModel(BaseEstimator):
         Share of the reference held out from the forest to calibrate thresholds and rates.
     flag_quantile : float, default=0.99
         Without labels, likes scoring above this quantile of held-out reference likes are flagged.
+    supervised_weight : float, default=0.7
+        With labels, weight of the supervised head (gradient boosting over the same features) in
+        the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
     label_column : str, default="is_fake"
         Name of the label column used by :meth:`fit` when ``y`` is not given.
     random_state : int or None, default=0
@@ -87,6 +111,7 @@ class AuthenticityModel(BaseEstimator):
         "label_column": [str],
         "random_state": ["random_state"],
         "threshold_rule": [StrOptions({"youden"})],
+        "supervised_weight": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -98,6 +123,7 @@ class AuthenticityModel(BaseEstimator):
         calibration_share: float = 0.3,
         flag_quantile: float = 0.99,
         threshold_rule: str = "youden",
+        supervised_weight: float = 0.7,
         label_column: str = "is_fake",
         random_state: int | None = 0,
     ) -> None:
@@ -107,6 +133,7 @@ class AuthenticityModel(BaseEstimator):
         self.calibration_share = calibration_share
         self.flag_quantile = flag_quantile
         self.threshold_rule = threshold_rule
+        self.supervised_weight = supervised_weight
         self.label_column = label_column
         self.random_state = random_state
 
@@ -122,35 +149,43 @@ class AuthenticityModel(BaseEstimator):
         if y is None and self.label_column in likes.columns:
             y = parse_labels(likes[self.label_column], "likes", self.label_column)
         built = build_like_features(likes)
-        return self.fit_features(built.values, None if y is None else np.asarray(y).astype(int))
+        labels = None if y is None else np.asarray(y).astype(int)
+        return self.fit_features(built.values, labels, groups=likes["creator_id"].to_numpy())
 
     def fit_features(
-        self, features: pd.DataFrame, y: np.ndarray | None = None
+        self,
+        features: pd.DataFrame,
+        y: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
     ) -> AuthenticityModel:
-        """Fit from a like feature table (see :func:`detector.features.build_like_features`)."""
+        """Fit from a like feature table (see :func:`detector.features.build_like_features`).
+
+        ``groups`` (the creator of each row) makes the calibration hold-out a set of whole
+        creators, so the false- and true-positive rates are measured on creators the scorers
+        never saw; without it, rows are held out at random.
+        """
         for stale in ("threshold_quantile_", "_cache"):
             self.__dict__.pop(stale, None)
         rng = np.random.default_rng(self.random_state)
-        genuine = features if y is None else features[np.asarray(y) == 0]
-        if len(genuine) < MIN_REFERENCE_ROWS:
+        labels = np.zeros(len(features), dtype=int) if y is None else np.asarray(y).astype(int)
+        genuine_rows = np.flatnonzero(labels == 0)
+        if len(genuine_rows) < MIN_REFERENCE_ROWS:
             raise NotEnoughDataError(
-                f"only {len(genuine)} authentic likes to learn from "
+                f"only {len(genuine_rows)} authentic likes to learn from "
                 f"(at least {MIN_REFERENCE_ROWS} needed)"
             )
-        self.supervised_ = y is not None and bool(np.any(np.asarray(y) == 1))
-        if y is not None and not self.supervised_:
-            y = None
-        self.reference_ = _sample(genuine, self.reference_size, rng).reset_index(drop=True)
-        is_calibration = np.zeros(len(self.reference_), dtype=bool)
-        n_cal = max(int(round(self.calibration_share * len(self.reference_))), 1)
-        is_calibration[rng.choice(len(self.reference_), n_cal, replace=False)] = True
-        self.reference_is_calibration_ = is_calibration
+        self.supervised_ = bool(np.any(labels == 1))
+        held_out = _calibration_rows(labels, groups, self.calibration_share, rng)
+        reference_rows = _sample_rows(genuine_rows, self.reference_size, rng)
+        self.reference_ = features.iloc[reference_rows].reset_index(drop=True)
+        self.reference_is_calibration_ = held_out[reference_rows]
         if self.supervised_:
-            fakes = features[np.asarray(y) == 1]
-            self.fake_sample_ = _sample(fakes, max(self.reference_size // 4, 1), rng)
-            self.fake_sample_ = self.fake_sample_.reset_index(drop=True)
+            fake_rows = _sample_rows(np.flatnonzero(labels == 1), self.reference_size // 2, rng)
+            self.fake_sample_ = features.iloc[fake_rows].reset_index(drop=True)
+            self.fake_is_calibration_ = held_out[fake_rows]
         else:
             self.fake_sample_ = None
+            self.fake_is_calibration_ = None
         self.medians_ = self.reference_.median().to_dict()
         self.feature_names_in_ = np.asarray(features.columns, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
@@ -169,20 +204,38 @@ class AuthenticityModel(BaseEstimator):
         unknown = [n for n in names if n not in self.reference_.columns]
         if unknown:
             raise NotEnoughDataError(f"the model's reference has no feature(s) {unknown}")
-        reference = self.reference_[list(names)].fillna(pd.Series(self.medians_))
-        train = reference[~self.reference_is_calibration_].to_numpy()
-        scorer = LikeScorer(
+        fill = pd.Series(self.medians_)
+        reference = self.reference_[list(names)].fillna(fill).to_numpy()
+        cal = self.reference_is_calibration_
+        forest = LikeScorer(
             n_estimators=self.n_estimators,
             max_samples=self.max_samples,
             random_state=self.random_state,
-        ).fit(train)
-        calibration = np.sort(
-            scorer.score_samples(reference[self.reference_is_calibration_].to_numpy())
-        )
-        fake_scores = None
+        ).fit(reference[~cal])
+        forest_calibration = np.sort(forest.score_samples(reference[cal]))
+        head = None
+        fakes = None
         if self.fake_sample_ is not None and len(self.fake_sample_):
-            fakes = self.fake_sample_[list(names)].fillna(pd.Series(self.medians_)).to_numpy()
-            fake_scores = scorer.score_samples(fakes)
+            fakes = self.fake_sample_[list(names)].fillna(fill).to_numpy()
+            fake_cal = self.fake_is_calibration_
+            if self.supervised_weight > 0:
+                head = HistGradientBoostingClassifier(
+                    max_iter=200, learning_rate=0.1, class_weight="balanced",
+                    random_state=self.random_state,
+                )
+                # OpenMP threads cost far more than they save on samples this small
+                with threadpool_limits(1, user_api="openmp"):
+                    head.fit(
+                        np.vstack([reference[~cal], fakes[~fake_cal]]),
+                        np.r_[np.zeros((~cal).sum()), np.ones((~fake_cal).sum())],
+                    )
+            fakes = fakes[fake_cal]
+        fitted = FittedFeatureSet(
+            names, forest, forest_calibration, head, self.supervised_weight,
+            np.empty(0), 0.0, 0.0, 1.0,
+        )
+        calibration = np.sort(fitted.score(reference[cal]))
+        fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None
         if fake_scores is not None and "threshold_quantile_" not in self.__dict__:
             scores = np.r_[calibration, fake_scores]
             labels = np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))]
@@ -190,10 +243,10 @@ class AuthenticityModel(BaseEstimator):
         else:
             quantile = self.__dict__.get("threshold_quantile_", self.flag_quantile)
             threshold = float(np.quantile(calibration, quantile))
-        fpr = float(np.mean(calibration > threshold))
-        tpr = float(np.mean(fake_scores > threshold)) if fake_scores is not None else 1.0
-        fitted = FittedFeatureSet(names, scorer, calibration, threshold, fpr, tpr)
-        scorer.threshold_ = threshold
+        fitted.calibration_scores = calibration
+        fitted.threshold = threshold
+        fitted.fpr = float(np.mean(calibration > threshold))
+        fitted.tpr = float(np.mean(fake_scores > threshold)) if fake_scores is not None else 1.0
         cache[names] = fitted
         return fitted
 
@@ -211,7 +264,7 @@ class AuthenticityModel(BaseEstimator):
         fitted = self.feature_set(names)
         matrix = features[list(names)]
         imputed = int(matrix.isna().to_numpy().sum())
-        scores = fitted.scorer.score_samples(matrix.fillna(pd.Series(self.medians_)).to_numpy())
+        scores = fitted.score(matrix.fillna(pd.Series(self.medians_)).to_numpy())
         suspicion = np.searchsorted(fitted.calibration_scores, scores, side="left") / max(
             len(fitted.calibration_scores), 1
         )
@@ -262,7 +315,29 @@ def _validated(X: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sample(frame: pd.DataFrame, size: int, rng: np.random.Generator) -> pd.DataFrame:
-    if len(frame) <= size:
-        return frame
-    return frame.iloc[np.sort(rng.choice(len(frame), size, replace=False))]
+def _calibration_rows(
+    labels: np.ndarray, groups: np.ndarray | None, share: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Rows held out for calibration: whole groups (stratified by having fakes) when possible."""
+    n = len(labels)
+    if groups is not None:
+        frame = pd.DataFrame({"group": groups, "fake": labels})
+        has_fake = frame.groupby("group", sort=False)["fake"].max()
+        chosen: list[object] = []
+        for _, stratum in has_fake.groupby(has_fake):
+            k = int(round(share * len(stratum)))
+            if len(stratum) >= 2:
+                k = min(max(k, 1), len(stratum) - 1)
+                chosen.extend(rng.choice(stratum.index.to_numpy(), k, replace=False))
+        mask = np.isin(groups, np.asarray(chosen, dtype=object))
+        if all(mask[labels == c].any() and (~mask[labels == c]).any() for c in np.unique(labels)):
+            return mask
+    mask = np.zeros(n, dtype=bool)
+    mask[rng.choice(n, min(max(int(round(share * n)), 1), n - 1), replace=False)] = True
+    return mask
+
+
+def _sample_rows(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    if len(rows) <= size:
+        return rows
+    return np.sort(rng.choice(rows, size, replace=False))

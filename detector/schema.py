@@ -48,7 +48,10 @@ _FALSE = {"0", "false", "f", "no", "n", "0.0"}
 
 
 def _where(source: str, column: str, position: int, value: object) -> str:
-    return f"{source}: column '{column}' row {position + 1}: {value!r}"
+    if isinstance(value, np.generic):
+        value = value.item()
+    shown = f"{value:g}" if isinstance(value, float) else repr(value)
+    return f"{source}: column '{column}' row {position + 1}: {shown}"
 
 
 def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:

@@ -21,19 +21,28 @@ from detector.model import AuthenticityModel
 
 
 def split_creators(
-    creators: np.ndarray, holdout: float, random_state: int | None
+    creators: np.ndarray, holdout: float, random_state: int | None, labels: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean masks (train, test) over likes, splitting whole creators."""
-    unique = pd.unique(creators)
-    rng = np.random.default_rng(random_state)
-    n_test = int(round(holdout * len(unique)))
-    if len(unique) < 2 or n_test == 0:
+    """Boolean masks (train, test) over likes, splitting whole creators.
+
+    With labels, creators with and without fake likes are split separately (stratified), so
+    both sides hold both kinds whenever there are at least two of each.
+    """
+    frame = pd.DataFrame({"creator": creators, "fake": 0 if labels is None else labels})
+    has_fake = frame.groupby("creator", sort=False)["fake"].max()
+    if len(has_fake) < 2:
         raise NotEnoughDataError(
-            f"{len(unique)} creator(s): a held-out split needs at least 2 creators "
+            f"{len(has_fake)} creator(s): a held-out split needs at least 2 creators "
             f"(use holdout=0 to skip evaluation)"
         )
-    test_creators = rng.choice(unique, n_test, replace=False)
-    test = np.isin(creators, test_creators)
+    rng = np.random.default_rng(random_state)
+    test_creators: list[object] = []
+    for _, stratum in has_fake.groupby(has_fake):
+        n_test = int(round(holdout * len(stratum)))
+        if len(stratum) >= 2:
+            n_test = min(max(n_test, 1), len(stratum) - 1)
+        test_creators.extend(rng.choice(stratum.index.to_numpy(), n_test, replace=False))
+    test = np.isin(creators, np.asarray(test_creators, dtype=object))
     return ~test, test
 
 
@@ -55,7 +64,7 @@ def train(
     features = build_like_features(likes).values
     labelled = label_column is not None and label_column in likes.columns
     if not labelled:
-        model.fit_features(features)
+        model.fit_features(features, groups=likes["creator_id"].to_numpy())
         return model, {"supervised": False}
     y = likes[label_column].to_numpy().astype(int)
     if y.min() == y.max():
@@ -66,12 +75,14 @@ def train(
     metrics: dict[str, Any] = {"supervised": True}
     if holdout > 0:
         train_mask, test_mask = split_creators(
-            likes["creator_id"].to_numpy(), holdout, random_state
+            likes["creator_id"].to_numpy(), holdout, random_state, y
         )
-        model.fit_features(features[train_mask], y[train_mask])
+        model.fit_features(
+            features[train_mask], y[train_mask], likes["creator_id"].to_numpy()[train_mask]
+        )
         metrics["holdout"] = evaluate(model, likes[test_mask].reset_index(drop=True), label_column)
     else:
-        model.fit_features(features, y)
+        model.fit_features(features, y, likes["creator_id"].to_numpy())
     return model, metrics
 
 

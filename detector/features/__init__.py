@@ -21,8 +21,9 @@ from detector.features.catalogue import (
     available_features,
     missing_inputs,
 )
+from detector.features.coordination import coordination_features
 from detector.features.footprint import footprint_features
-from detector.features.timing import timing_features
+from detector.features.timing import post_codes, timing_features
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 __all__ = [
@@ -58,8 +59,10 @@ def build_like_features(likes: pd.DataFrame) -> LikeFeatureSet:
     present = [c for c in likes.columns if likes[c].notna().any()]
     computed: dict[str, np.ndarray] = {}
     computed.update(account_features(likes[[c for c in present if c in _ACCOUNT_INPUTS]]))
-    computed.update(timing_features(likes))
+    post = post_codes(likes)
+    computed.update(timing_features(likes, post))
     computed.update(footprint_features(likes))
+    computed.update(coordination_features(likes[[c for c in likes.columns if c in present]], post))
     names = available_features(present)
     values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index)
     return LikeFeatureSet(values=values, missing=missing_inputs(present))

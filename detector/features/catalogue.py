@@ -91,13 +91,13 @@ _CATALOGUE = (
         "log_gap_seconds",
         "log(1 + seconds)",
         (),
-        "time since the previous like on the same post",
+        "time since the previous like on the same post (0 for likes in the same second)",
     ),
     FeatureInfo(
         "log_burst_density",
         "log(1 + ratio)",
         (),
-        "likes on the same post within 5 minutes either side, relative to the post's average rate",
+        "likes on the same post within 5 minutes either side, over the number the post's average rate predicts (both + 1)",
     ),
     FeatureInfo(
         "hour_offset",
@@ -116,6 +116,33 @@ _CATALOGUE = (
         "log(1 + creators)",
         (),
         "how many distinct creators the liker liked in the data",
+    ),
+)
+
+_CATALOGUE += (
+    FeatureInfo(
+        "log_liker_burst_posts",
+        "log(1 + posts)",
+        (),
+        "distinct posts on which the liker's like fell inside a burst (farm jobs recur)",
+    ),
+    FeatureInfo(
+        "burst_coordination",
+        "log(1 + bursts)",
+        (),
+        "mean number of other bursts joined by the likers sharing this like's burst",
+    ),
+    FeatureInfo(
+        "creation_day_crowding",
+        "log(1 + ratio)",
+        ("account_created_at",),
+        "creator's likers created the same day as this liker, over the local expectation",
+    ),
+    FeatureInfo(
+        "profile_twins",
+        "log(1 + percent)",
+        ("followers", "following", "posts", "account_created_at"),
+        "percent of the creator's likers whose coarse profile equals this liker's",
     ),
 )
 

@@ -49,13 +49,17 @@ def timing_features(likes: pd.DataFrame, post: np.ndarray | None = None) -> dict
     span = np.maximum(last - origin, 1.0)
     mean_gap = span / size
     gap[starts] = np.where(delay[starts] > 0, delay[starts], mean_gap[starts])
+    same_post_next = np.r_[p[1:] == p[:-1], False]
+    tied_next = same_post_next & np.r_[t[1:] == t[:-1], False]
+    tied = tied_next | np.r_[False, tied_next[:-1]]
+    gap[tied] = 0.0  # likes in the same second: order among them is arbitrary
 
     key = p.astype("int64") * (1 << 34) + (t - t.min())
     lo = np.searchsorted(key, key - BURST_HALF_WINDOW_SECONDS, side="left")
     hi = np.searchsorted(key, key + BURST_HALF_WINDOW_SECONDS, side="right")
     window = 2.0 * BURST_HALF_WINDOW_SECONDS
-    expected = size * np.minimum(window / np.maximum(span, window), 1.0)
-    density = (hi - lo) / expected
+    expected = (size - 1) * np.minimum(window / np.maximum(span, window), 1.0)
+    density = (hi - lo) / (expected + 1.0)  # (neighbours + 1) / (expected neighbours + 1)
 
     hour = (t % 86_400) / 3_600.0
     creator = likes["creator_id"].to_numpy()[order]

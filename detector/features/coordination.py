@@ -1,0 +1,131 @@
+"""Coordination features: signs that likers act as a group rather than as individuals.
+
+Platforms that catch fake likes at scale look at groups (CopyCatch, SynchroTrap): accounts that
+like the same posts within the same minutes, again and again, and accounts created in batches.
+Everything here is counting over sorted keys and group sizes; there is no all-pairs loop.
+
+- ``log_liker_burst_posts``: on how many distinct posts the liker's like fell inside a burst (a
+  10-minute bucket of the post holding at least ``BURST_MIN_LIKES`` likes and well above the post's
+  average rate). An organic fan catches the odd viral spike; farm accounts are in many bursts.
+- ``burst_coordination``: among the likers sharing this like's bucket, the mean number of *other*
+  bursts they also took part in: bursts staffed by repeat bursters are farm jobs.
+- ``creation_day_crowding``: likers of the same creator whose accounts were created on the same
+  day as this liker's, over the number expected from the creator's likers created within 30 days
+  either side: accounts made in batches stand out.
+- ``profile_twins``: likers of the same creator whose profile falls in the same coarse cell
+  (followers, following, posts, account age, all binned on a log scale), relative to the creator's
+  likers: farm accounts are many and alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+BUCKET_SECONDS = 600
+BURST_MIN_LIKES = 5
+BURST_MIN_RATIO = 5.0
+CROWDING_HALF_WINDOW_DAYS = 30
+
+
+def _seconds(values: pd.Series) -> np.ndarray:
+    return values.to_numpy("datetime64[ns]").astype("int64") // 1_000_000_000
+
+
+def _group_sizes(*keys: np.ndarray) -> np.ndarray:
+    """Size of each row's group, for groups defined by equal integer keys."""
+    stacked = np.column_stack(keys) if len(keys) > 1 else keys[0][:, None]
+    _, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    return counts[inverse.ravel()]
+
+
+def burst_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
+    """Burst participation of each liker and coordination of each burst."""
+    t = _seconds(likes["liked_at"])
+    bucket = (t - t.min()) // BUCKET_SECONDS
+    liker, _ = pd.factorize(likes["liker_id"])
+    in_bucket = _group_sizes(post.astype(np.int64), bucket)
+    post_likes = np.bincount(post)[post]
+    post_span = _post_span_buckets(post, bucket)
+    expected = post_likes / post_span
+    bursty = (in_bucket >= BURST_MIN_LIKES) & (in_bucket >= BURST_MIN_RATIO * expected)
+    # distinct (liker, post) pairs that were in a burst, counted per liker
+    pair = liker.astype(np.int64) * (post.max() + 1) + post
+    burst_pairs = np.unique(pair[bursty])
+    per_liker = np.bincount(burst_pairs // (post.max() + 1), minlength=liker.max() + 1)
+    liker_bursts = per_liker[liker].astype(float)
+    others = np.where(bursty, liker_bursts - 1.0, liker_bursts)
+    cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
+    coordination = cell.groupby(["p", "b"], sort=False)["o"].transform("mean").to_numpy()
+    return {
+        "log_liker_burst_posts": np.log1p(liker_bursts),
+        "burst_coordination": np.log1p(np.where(bursty, coordination, 0.0)),
+    }
+
+
+def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    first = pd.Series(bucket).groupby(post).transform("min").to_numpy()
+    last = pd.Series(bucket).groupby(post).transform("max").to_numpy()
+    return np.maximum(last - first + 1, 1).astype(float)
+
+
+def creation_day_crowding(likes: pd.DataFrame) -> np.ndarray:
+    """Same-day account creations among a creator's likers, over the local expectation."""
+    created = likes["account_created_at"].to_numpy("datetime64[ns]")
+    missing = np.isnat(created)
+    day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
+    creator, _ = pd.factorize(likes["creator_id"])
+    liker, _ = pd.factorize(likes["liker_id"])
+    unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(["c", "l"])
+    unique = unique[~unique["m"].to_numpy()]
+    key = np.sort(unique["c"].to_numpy().astype(np.int64) * (1 << 32) + unique["d"].to_numpy() + (1 << 31))
+    query = creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
+    same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
+    w = CROWDING_HALF_WINDOW_DAYS
+    around = np.searchsorted(key, query + w, "right") - np.searchsorted(key, query - w, "left")
+    expected = (around - same) / (2 * w) + 1.0
+    out = np.log1p(np.maximum(same - 1, 0) / expected)
+    out[missing] = np.nan
+    return out
+
+
+PROFILE_COLUMNS = ("followers", "following", "posts", "account_created_at")
+
+
+def profile_twins(likes: pd.DataFrame) -> np.ndarray:
+    """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
+    creator, _ = pd.factorize(likes["creator_id"])
+    liker, _ = pd.factorize(likes["liker_id"])
+    cells = [creator.astype(np.int64)]
+    missing = np.zeros(len(likes), dtype=bool)
+    for column in PROFILE_COLUMNS:
+        if column == "account_created_at":
+            values = (
+                likes["liked_at"].to_numpy("datetime64[ns]") - likes[column].to_numpy("datetime64[ns]")
+            ).astype("timedelta64[s]").astype(float) / 86_400.0
+            values[np.isnat(likes[column].to_numpy("datetime64[ns]"))] = np.nan
+        else:
+            values = likes[column].to_numpy(dtype=float)
+        missing |= np.isnan(values)
+        cells.append(np.floor(2 * np.log1p(np.nan_to_num(np.maximum(values, 0)))).astype(np.int64))
+    frame = pd.DataFrame(np.column_stack(cells))
+    frame["liker"] = liker
+    distinct = frame.drop_duplicates()
+    cell_columns = list(range(len(cells)))
+    size = distinct.groupby(cell_columns, sort=False)["liker"].transform("size")
+    distinct = distinct.assign(size=size.to_numpy())
+    merged = frame.merge(distinct, on=[*cell_columns, "liker"], how="left")
+    creator_likers = pd.Series(liker).groupby(creator).transform("nunique").to_numpy()
+    out = np.log1p(100.0 * (merged["size"].to_numpy() - 1) / np.maximum(creator_likers, 1))
+    out[missing] = np.nan
+    return out
+
+
+def coordination_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
+    """Every coordination feature whose inputs are present."""
+    out = burst_features(likes, post)
+    if "account_created_at" in likes.columns:
+        out["creation_day_crowding"] = creation_day_crowding(likes)
+    if all(c in likes.columns for c in PROFILE_COLUMNS):
+        out["profile_twins"] = profile_twins(likes)
+    return out

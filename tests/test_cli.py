@@ -1,0 +1,146 @@
+"""The command line: outputs, exit codes, and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("world")
+    result = runner.invoke(app, ["generate", str(out), "--creators", "12", "--seed", "5"])
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def model_path(world_dir, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.joblib"
+    result = runner.invoke(
+        app, ["train", str(world_dir / "likes.csv"), "--output", str(path), "--n-estimators", "40"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def test_generate_writes_likes_and_creator_truth(world_dir):
+    likes = pd.read_csv(world_dir / "likes.csv")
+    creators = pd.read_csv(world_dir / "creators.csv")
+    assert {"creator_id", "post_id", "liker_id", "liked_at", "is_fake"} <= set(likes.columns)
+    assert {"creator_id", "inauthentic_share", "tier"} <= set(creators.columns)
+
+
+def test_train_prints_held_out_metrics_and_writes_model_and_sidecar(model_path):
+    meta = json.loads(model_path.with_suffix(".json").read_text())
+    assert meta["metrics"]["supervised"] is True
+    assert 0.5 < meta["metrics"]["holdout"]["like_level"]["roc_auc"] <= 1
+
+
+def test_score_json_goes_to_stdout(world_dir, model_path):
+    result = runner.invoke(
+        app, ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["creators"]) == 12
+
+
+def test_score_one_creator_as_csv_and_per_like_output(world_dir, model_path, tmp_path):
+    likes_out = tmp_path / "likes_scored.parquet"
+    result = runner.invoke(
+        app,
+        ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--creator", "c00001",
+         "--format", "csv", "--likes-output", str(likes_out)],
+    )
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert table["creator_id"].tolist() == ["c00001"]
+    assert set(pd.read_parquet(likes_out)["creator_id"]) == {"c00001"}
+
+
+def test_table_output_lists_features_used_on_stderr(world_dir, model_path):
+    result = runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(model_path)])
+    assert result.exit_code == 0
+    assert "Creator authenticity" in result.stdout
+    assert "features used:" in result.stderr
+
+
+def test_output_file_is_not_overwritten_without_force(world_dir, model_path, tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("mine")
+    args = ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--output", str(target)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert target.read_text() == "mine"
+    assert runner.invoke(app, [*args, "--force", "--format", "json"]).exit_code == 0
+    assert json.loads(target.read_text())["creators"]
+
+
+def test_evaluate_reports_creator_level_metrics(world_dir, model_path):
+    result = runner.invoke(
+        app,
+        ["evaluate", str(world_dir / "likes.csv"), "--model", str(model_path),
+         "--creators", str(world_dir / "creators.csv")],
+    )
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert 0 <= metrics["creator_level"]["roc_auc"] <= 1
+    assert "like_level" in metrics
+
+
+def test_info_reads_the_sidecar(model_path):
+    result = runner.invoke(app, ["info", str(model_path)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["model_class"] == "AuthenticityModel"
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("detector ")
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_bad_inputs_give_one_line_and_exit_1(tmp_path, world_dir, model_path):
+    good = pd.read_csv(world_dir / "likes.csv").head(50)
+    cases = {
+        "missing.csv": (good.drop(columns=["liker_id", "liked_at"]), ["'liker_id', 'liked_at'"]),
+        "time.csv": (good.assign(liked_at=["soon"] + list(good["liked_at"][1:])), ["liked_at", "row 1", "soon"]),
+        "negative.csv": (good.assign(followers=-1), ["followers", "negative"]),
+    }
+    for name, (frame, fragments) in cases.items():
+        frame.to_csv(tmp_path / name, index=False)
+        result = runner.invoke(app, ["score", str(tmp_path / name), "--model", str(model_path)])
+        _one_line_error(result, name, *fragments)
+    (tmp_path / "empty.csv").write_text("")
+    _one_line_error(runner.invoke(app, ["score", str(tmp_path / "empty.csv")]), "empty")
+    (tmp_path / "likes.xls").write_text("x")
+    _one_line_error(runner.invoke(app, ["score", str(tmp_path / "likes.xls")]), "unknown format")
+    broken = tmp_path / "broken.joblib"
+    broken.write_bytes(model_path.read_bytes()[:200])
+    broken.with_suffix(".json").write_text(model_path.with_suffix(".json").read_text())
+    _one_line_error(
+        runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(broken)]),
+        "checksum mismatch",
+    )
+
+
+def test_usage_errors_exit_2():
+    assert runner.invoke(app, ["score"]).exit_code == 2
+    assert runner.invoke(app, ["score", "x.csv", "--format", "xml"]).exit_code == 2

@@ -1,0 +1,93 @@
+"""Like features: values on hand-made likes, missing inputs, and independence from row order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector.features import FEATURES, LikeFeatures, build_like_features
+from detector.schema import validate_likes
+
+
+def features_of(frame: pd.DataFrame) -> pd.DataFrame:
+    return build_like_features(validate_likes(frame, "test")).values
+
+
+def test_every_feature_is_documented_with_a_unit():
+    for info in FEATURES.values():
+        assert info.unit and info.description, info.name
+
+
+def test_account_features_on_known_values(tiny_likes):
+    values = features_of(tiny_likes)
+    np.testing.assert_allclose(np.expm1(values["log_account_age_days"])[:2], [10.0, 10 + 1 / 1440])
+    np.testing.assert_allclose(values["following_followers_log_ratio"][2], np.log(3001 / 31))
+    np.testing.assert_allclose(values["username_digit_share"][:3], [0.0, 8 / 11, 0.5])
+    assert np.isnan(values["username_digit_share"][3])  # missing username stays missing
+
+
+def test_timing_features_on_known_values(tiny_likes):
+    values = features_of(tiny_likes)
+    # delays after publication: 0, 1 and 5 minutes; like 4 three hours after its post
+    np.testing.assert_allclose(np.expm1(values["log_delay_minutes"]), [0, 1, 5, 60], atol=1e-9)
+    # gap to the previous like on the same post; first likes fall back to the delay or mean gap
+    np.testing.assert_allclose(np.expm1(values["log_gap_seconds"])[1], 60.0)
+    np.testing.assert_allclose(np.expm1(values["log_gap_seconds"])[3], 3600.0)
+
+
+def test_burst_density_is_high_inside_a_burst_and_near_one_for_steady_likes():
+    steady = pd.DataFrame(
+        {
+            "creator_id": "c",
+            "post_id": "p",
+            "liker_id": range(100),
+            "liked_at": np.arange(100) * 3600,  # one like an hour
+        }
+    )
+    burst = steady.copy()
+    burst.loc[50:89, "liked_at"] = 50 * 3600 + np.arange(40)  # 40 likes within 40 seconds
+    steady_density = np.expm1(features_of(steady)["log_burst_density"])
+    burst_density = np.expm1(features_of(burst)["log_burst_density"])
+    assert steady_density.max() < 1.5
+    assert burst_density[50:90].min() > 20 * steady_density.max()
+
+
+def test_footprint_counts_likes_and_creators_per_liker(tiny_likes):
+    values = features_of(tiny_likes)
+    assert np.expm1(values["log_liker_likes"]).round().tolist() == [2, 1, 1, 2]
+    assert np.expm1(values["log_liker_creators"]).round().tolist() == [2, 1, 1, 2]
+
+
+def test_absent_optional_columns_remove_their_features_and_say_why(tiny_likes):
+    built = build_like_features(validate_likes(tiny_likes.drop(columns=["username", "following"]), "t"))
+    assert "username_digit_share" not in built.names
+    assert built.missing["username_digit_share"] == ["username"]
+    assert built.missing["following_followers_log_ratio"] == ["following"]
+    assert "log_followers" in built.names
+    assert not built.values.isna().any().any()
+
+
+def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_likes):
+    built = build_like_features(validate_likes(tiny_likes[["creator_id", "post_id", "liker_id", "liked_at"]], "t"))
+    assert set(built.names) == {
+        "log_delay_minutes", "log_gap_seconds", "log_burst_density", "hour_offset",
+        "log_liker_likes", "log_liker_creators", "log_liker_burst_posts", "burst_coordination",
+    }
+
+
+def test_features_do_not_depend_on_row_order(world):
+    likes, _ = world
+    shuffled = likes.sample(frac=1.0, random_state=3)
+    original = build_like_features(likes).values
+    reordered = build_like_features(shuffled).values.loc[original.index]
+    pd.testing.assert_frame_equal(original, reordered)
+
+
+def test_transformer_fits_sklearn_conventions(world):
+    likes, _ = world
+    transformer = LikeFeatures().fit(likes)
+    out = transformer.transform(likes)
+    assert list(out.columns) == list(transformer.get_feature_names_out())
+    with pytest.raises(ValueError, match=r"missing input column\(s\) \['username'\]"):
+        transformer.transform(likes.drop(columns=["username"]))

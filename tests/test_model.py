@@ -1,0 +1,102 @@
+"""The authenticity model: reference learning, ranking, reproducibility, missing columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+
+from detector.errors import NotEnoughDataError
+from detector.features import LikeFeatures
+from detector.forest import LikeScorer
+from detector.model import AuthenticityModel
+
+from .conftest import SMALL
+
+
+def test_planted_fakes_rank_above_authentic_likes(model, test_world):
+    likes, _ = test_world
+    scores = model.score_samples(likes)
+    assert roc_auc_score(likes["is_fake"], scores) > 0.9
+
+
+def test_same_seed_gives_the_same_scores(world, test_world):
+    likes, _ = world
+    a = AuthenticityModel(random_state=4, **SMALL).fit(likes).score_samples(test_world[0])
+    b = AuthenticityModel(random_state=4, **SMALL).fit(likes).score_samples(test_world[0])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_column_order_does_not_matter(model, test_world):
+    likes, _ = test_world
+    reversed_columns = likes[likes.columns[::-1]]
+    np.testing.assert_array_equal(model.score_samples(likes), model.score_samples(reversed_columns))
+
+
+def test_missing_optional_columns_are_scored_by_a_refitted_forest(model, test_world):
+    likes, _ = test_world
+    slim = likes.drop(columns=["username", "bio_length", "post_published_at"])
+    scored = model.score_likes(slim)
+    assert "username_digit_share" not in scored.attrs["features"]
+    assert roc_auc_score(likes["is_fake"], scored["score"]) > 0.85
+    assert tuple(scored.attrs["features"]) in model._cache  # cached by feature set
+
+
+def test_partly_missing_values_are_imputed_and_counted(model, test_world):
+    likes, _ = test_world
+    holes = likes.copy()
+    holes.loc[holes.index[:10], "followers"] = np.nan
+    scored = model.score_likes(holes)
+    assert scored.attrs["imputed_values"] == 30  # followers feeds three features
+    assert np.isfinite(scored["score"]).all()
+
+
+def test_suspicion_is_a_percentile_of_reference_likes(model, test_world):
+    likes, _ = test_world
+    scored = model.score_likes(likes)
+    assert scored["suspicion"].between(0, 1).all()
+    authentic = scored["suspicion"][likes["is_fake"] == 0]
+    assert authentic.median() == pytest.approx(0.5, abs=0.15)
+
+
+def test_unsupervised_fit_flags_about_the_requested_share_of_reference(world):
+    likes, _ = world
+    authentic = likes[likes["is_fake"] == 0].drop(columns=["is_fake"])
+    model = AuthenticityModel(flag_quantile=0.95, **SMALL).fit(authentic)
+    assert not model.supervised_
+    assert model.predict(authentic).mean() == pytest.approx(0.05, abs=0.03)
+
+
+def test_too_little_reference_is_refused(tiny_likes):
+    with pytest.raises(NotEnoughDataError, match="only 4 authentic likes"):
+        AuthenticityModel().fit(tiny_likes)
+
+
+def test_feature_step_and_scorer_compose_in_a_pipeline(world, test_world):
+    likes, _ = world
+    authentic = likes[likes["is_fake"] == 0]
+    pipeline = Pipeline([("features", LikeFeatures()), ("scorer", LikeScorer(random_state=0))])
+    pipeline.fit(authentic)
+    scores = pipeline.score_samples(test_world[0])
+    assert roc_auc_score(test_world[0]["is_fake"], scores) > 0.8
+
+
+def test_refuses_non_dataframe_input(model):
+    with pytest.raises(TypeError, match="expected a pandas DataFrame"):
+        model.score_samples(np.zeros((3, 3)))
+
+
+def test_scoring_a_creator_alone_or_in_a_batch_gives_the_same_report(model, test_world):
+    likes, creators = test_world
+    organic = creators.loc[creators["tier"] == "organic", "creator_id"].iloc[0]
+    alone = likes[likes["creator_id"] == organic]
+    # the batch shares no likers with this creator, so nothing in it can change its features
+    shared = set(alone["liker_id"])
+    others = likes[(likes["creator_id"] != organic) & ~likes["liker_id"].isin(shared)]
+    batch = pd.concat([others, alone])
+    a = model.report(alone).creators.set_index("creator_id").loc[organic]
+    b = model.report(batch).creators.set_index("creator_id").loc[organic]
+    assert a["inauthentic_share"] == b["inauthentic_share"]
+    assert a["reasons"] == b["reasons"]

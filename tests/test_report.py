@@ -1,0 +1,71 @@
+"""The creator report: contract fields, intervals, verdicts, reasons and per-post breakdown."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detector.report import verdicts
+
+CONTRACT = {
+    "creator_id", "likes", "authenticity", "inauthentic_share", "inauthentic_share_interval",
+    "authentic_likes", "verdict", "reasons", "posts",
+}
+
+
+@pytest.fixture(scope="module")
+def report(model, test_world):
+    return model.report(test_world[0], include_likes=True)
+
+
+def test_json_report_carries_the_contract_fields(report):
+    data = json.loads(report.to_json())
+    for creator in data["creators"]:
+        assert CONTRACT <= set(creator)
+        low, high = creator["inauthentic_share_interval"]
+        assert 0 <= low <= creator["inauthentic_share"] <= high <= 1
+        assert creator["authenticity"] == pytest.approx(100 * (1 - creator["inauthentic_share"]), abs=0.06)
+        assert creator["reasons"] and all(isinstance(r, str) for r in creator["reasons"])
+        assert sum(p["likes"] for p in creator["posts"]) == creator["likes"]
+    assert data["meta"]["score_orientation"] == "higher score = more suspicious"
+
+
+def test_engagement_rates_are_given_when_followers_are_known(report):
+    creators = report.creators
+    assert (creators["authentic_engagement_rate"] <= creators["engagement_rate"] + 1e-12).all()
+    assert (creators["engagement_rate"] > 0).all()
+
+
+def test_inflated_creators_get_higher_shares_than_organic_ones(report, test_world):
+    truth = test_world[1].set_index("creator_id")
+    shares = report.creators.set_index("creator_id")["inauthentic_share"]
+    inflated = truth.index[truth["inauthentic_share"] > 0.2]
+    organic = truth.index[truth["tier"] == "organic"]
+    assert shares[inflated].median() > shares[organic].median() + 0.15
+
+
+def test_share_estimates_track_the_truth(report, test_world):
+    truth = test_world[1].set_index("creator_id")["inauthentic_share"]
+    shares = report.creators.set_index("creator_id")["inauthentic_share"]
+    assert np.mean(np.abs(shares - truth.reindex(shares.index))) < 0.12
+
+
+def test_reasons_quote_numbers_against_the_reference(report):
+    inflated = report.creators[report.creators["verdict"] == "inflated"]
+    assert len(inflated) > 0
+    for reasons in inflated["reasons"]:
+        assert any("(reference: " in r for r in reasons), reasons
+
+
+def test_per_like_output_joins_the_input_keys(report, test_world):
+    likes = report.likes
+    assert {"creator_id", "post_id", "liker_id", "liked_at", "score", "flagged"} <= set(likes.columns)
+    assert len(likes) == len(test_world[0])
+
+
+def test_verdict_cut_offs():
+    assert verdicts(np.array([0.05, 0.15, 0.30, 0.30]), np.array([0.0, 0.05, 0.2, 0.05])).tolist() == [
+        "authentic", "suspicious", "inflated", "suspicious",
+    ]
