@@ -220,7 +220,9 @@ class AuthenticityModel(BaseEstimator):
             fake_cal = self.fake_is_calibration_
             if self.supervised_weight > 0:
                 head = HistGradientBoostingClassifier(
-                    max_iter=200, learning_rate=0.1, class_weight="balanced",
+                    max_iter=200,
+                    learning_rate=0.1,
+                    class_weight="balanced",
                     random_state=self.random_state,
                 )
                 # OpenMP threads cost far more than they save on samples this small
@@ -231,8 +233,15 @@ class AuthenticityModel(BaseEstimator):
                     )
             fakes = fakes[fake_cal]
         fitted = FittedFeatureSet(
-            names, forest, forest_calibration, head, self.supervised_weight,
-            np.empty(0), 0.0, 0.0, 1.0,
+            names,
+            forest,
+            forest_calibration,
+            head,
+            self.supervised_weight,
+            np.empty(0),
+            0.0,
+            0.0,
+            1.0,
         )
         calibration = np.sort(fitted.score(reference[cal]))
         fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None

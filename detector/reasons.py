@@ -82,6 +82,27 @@ CONDITIONS: tuple[Condition, ...] = (
         "arrived in bursts at over 10 times the post's average like rate",
     ),
     Condition(
+        "spike",
+        "log_local_spike",
+        True,
+        np.log1p(5),
+        "arrived in spikes of a few minutes at over 5 times the surrounding rate",
+    ),
+    Condition(
+        "repeat_bursters",
+        "log_liker_burst_posts",
+        True,
+        np.log1p(2.5),
+        "came from accounts that took part in bursts on 3 or more posts",
+    ),
+    Condition(
+        "batch_created",
+        "creation_day_crowding",
+        True,
+        np.log1p(4),
+        "came from accounts created on the same day as many of this creator's other likers",
+    ),
+    Condition(
         "many_creators",
         "log_liker_creators",
         True,

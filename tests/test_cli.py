@@ -57,8 +57,18 @@ def test_score_one_creator_as_csv_and_per_like_output(world_dir, model_path, tmp
     likes_out = tmp_path / "likes_scored.parquet"
     result = runner.invoke(
         app,
-        ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--creator", "c00001",
-         "--format", "csv", "--likes-output", str(likes_out)],
+        [
+            "score",
+            str(world_dir / "likes.csv"),
+            "--model",
+            str(model_path),
+            "--creator",
+            "c00001",
+            "--format",
+            "csv",
+            "--likes-output",
+            str(likes_out),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -76,7 +86,14 @@ def test_table_output_lists_features_used_on_stderr(world_dir, model_path):
 def test_output_file_is_not_overwritten_without_force(world_dir, model_path, tmp_path):
     target = tmp_path / "report.json"
     target.write_text("mine")
-    args = ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--output", str(target)]
+    args = [
+        "score",
+        str(world_dir / "likes.csv"),
+        "--model",
+        str(model_path),
+        "--output",
+        str(target),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert target.read_text() == "mine"
@@ -87,8 +104,14 @@ def test_output_file_is_not_overwritten_without_force(world_dir, model_path, tmp
 def test_evaluate_reports_creator_level_metrics(world_dir, model_path):
     result = runner.invoke(
         app,
-        ["evaluate", str(world_dir / "likes.csv"), "--model", str(model_path),
-         "--creators", str(world_dir / "creators.csv")],
+        [
+            "evaluate",
+            str(world_dir / "likes.csv"),
+            "--model",
+            str(model_path),
+            "--creators",
+            str(world_dir / "creators.csv"),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     metrics = json.loads(result.stdout)
@@ -121,7 +144,10 @@ def test_bad_inputs_give_one_line_and_exit_1(tmp_path, world_dir, model_path):
     good = pd.read_csv(world_dir / "likes.csv").head(50)
     cases = {
         "missing.csv": (good.drop(columns=["liker_id", "liked_at"]), ["'liker_id', 'liked_at'"]),
-        "time.csv": (good.assign(liked_at=["soon"] + list(good["liked_at"][1:])), ["liked_at", "row 1", "soon"]),
+        "time.csv": (
+            good.assign(liked_at=["soon"] + list(good["liked_at"][1:])),
+            ["liked_at", "row 1", "soon"],
+        ),
         "negative.csv": (good.assign(followers=-1), ["followers", "negative"]),
     }
     for name, (frame, fragments) in cases.items():

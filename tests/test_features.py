@@ -60,7 +60,9 @@ def test_footprint_counts_likes_and_creators_per_liker(tiny_likes):
 
 
 def test_absent_optional_columns_remove_their_features_and_say_why(tiny_likes):
-    built = build_like_features(validate_likes(tiny_likes.drop(columns=["username", "following"]), "t"))
+    built = build_like_features(
+        validate_likes(tiny_likes.drop(columns=["username", "following"]), "t")
+    )
     assert "username_digit_share" not in built.names
     assert built.missing["username_digit_share"] == ["username"]
     assert built.missing["following_followers_log_ratio"] == ["following"]
@@ -69,10 +71,19 @@ def test_absent_optional_columns_remove_their_features_and_say_why(tiny_likes):
 
 
 def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_likes):
-    built = build_like_features(validate_likes(tiny_likes[["creator_id", "post_id", "liker_id", "liked_at"]], "t"))
+    built = build_like_features(
+        validate_likes(tiny_likes[["creator_id", "post_id", "liker_id", "liked_at"]], "t")
+    )
     assert set(built.names) == {
-        "log_delay_minutes", "log_gap_seconds", "log_burst_density", "hour_offset",
-        "log_liker_likes", "log_liker_creators", "log_liker_burst_posts", "burst_coordination",
+        "log_delay_minutes",
+        "log_gap_seconds",
+        "log_burst_density",
+        "hour_offset",
+        "log_liker_likes",
+        "log_liker_creators",
+        "log_liker_burst_posts",
+        "burst_coordination",
+        "log_local_spike",
     }
 
 

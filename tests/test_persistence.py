@@ -15,7 +15,9 @@ def test_round_trip_gives_identical_scores_and_a_readable_sidecar(tmp_path, trai
     model, metrics = trained
     path = save_model(model, tmp_path / "m.joblib", metrics=metrics, training={"likes": 1})
     loaded = load_model(path)
-    np.testing.assert_array_equal(loaded.score_samples(test_world[0]), model.score_samples(test_world[0]))
+    np.testing.assert_array_equal(
+        loaded.score_samples(test_world[0]), model.score_samples(test_world[0])
+    )
     meta = read_sidecar(path)
     assert meta["format_version"] == 1
     assert meta["feature_names"] == list(model.feature_names_in_)

@@ -10,8 +10,15 @@ import pytest
 from detector.report import verdicts
 
 CONTRACT = {
-    "creator_id", "likes", "authenticity", "inauthentic_share", "inauthentic_share_interval",
-    "authentic_likes", "verdict", "reasons", "posts",
+    "creator_id",
+    "likes",
+    "authenticity",
+    "inauthentic_share",
+    "inauthentic_share_interval",
+    "authentic_likes",
+    "verdict",
+    "reasons",
+    "posts",
 }
 
 
@@ -26,7 +33,9 @@ def test_json_report_carries_the_contract_fields(report):
         assert CONTRACT <= set(creator)
         low, high = creator["inauthentic_share_interval"]
         assert 0 <= low <= creator["inauthentic_share"] <= high <= 1
-        assert creator["authenticity"] == pytest.approx(100 * (1 - creator["inauthentic_share"]), abs=0.06)
+        assert creator["authenticity"] == pytest.approx(
+            100 * (1 - creator["inauthentic_share"]), abs=0.06
+        )
         assert creator["reasons"] and all(isinstance(r, str) for r in creator["reasons"])
         assert sum(p["likes"] for p in creator["posts"]) == creator["likes"]
     assert data["meta"]["score_orientation"] == "higher score = more suspicious"
@@ -61,11 +70,18 @@ def test_reasons_quote_numbers_against_the_reference(report):
 
 def test_per_like_output_joins_the_input_keys(report, test_world):
     likes = report.likes
-    assert {"creator_id", "post_id", "liker_id", "liked_at", "score", "flagged"} <= set(likes.columns)
+    assert {"creator_id", "post_id", "liker_id", "liked_at", "score", "flagged"} <= set(
+        likes.columns
+    )
     assert len(likes) == len(test_world[0])
 
 
 def test_verdict_cut_offs():
-    assert verdicts(np.array([0.05, 0.15, 0.30, 0.30]), np.array([0.0, 0.05, 0.2, 0.05])).tolist() == [
-        "authentic", "suspicious", "inflated", "suspicious",
+    assert verdicts(
+        np.array([0.05, 0.15, 0.30, 0.30]), np.array([0.0, 0.05, 0.2, 0.05])
+    ).tolist() == [
+        "authentic",
+        "suspicious",
+        "inflated",
+        "suspicious",
     ]

@@ -27,13 +27,17 @@ def test_ids_become_strings_and_extra_columns_are_kept(tiny_likes):
 
 
 def test_all_missing_required_columns_are_listed_at_once(tiny_likes):
-    with pytest.raises(SchemaError, match=r"likes.csv: missing required column\(s\) 'post_id', 'liked_at'"):
+    with pytest.raises(
+        SchemaError, match=r"likes.csv: missing required column\(s\) 'post_id', 'liked_at'"
+    ):
         validate_likes(tiny_likes.drop(columns=["post_id", "liked_at"]), "likes.csv")
 
 
 def test_unparsable_timestamp_names_file_column_row_and_value(tiny_likes):
     tiny_likes.loc[2, "liked_at"] = "yesterday"
-    with pytest.raises(SchemaError, match=r"likes.csv: column 'liked_at' row 3: 'yesterday' is not a timestamp"):
+    with pytest.raises(
+        SchemaError, match=r"likes.csv: column 'liked_at' row 3: 'yesterday' is not a timestamp"
+    ):
         validate_likes(tiny_likes, "likes.csv")
 
 
@@ -91,10 +95,14 @@ def test_accounts_table_joins_on_liker_id():
 
 def test_accounts_table_refuses_duplicates_and_overlapping_columns():
     likes = validate_likes(
-        pd.DataFrame({"creator_id": "c", "post_id": "p", "liker_id": ["u1"], "liked_at": [0], "posts": [1]}),
+        pd.DataFrame(
+            {"creator_id": "c", "post_id": "p", "liker_id": ["u1"], "liked_at": [0], "posts": [1]}
+        ),
         "likes.csv",
     )
-    with pytest.raises(SchemaError, match=r"accounts.csv: column 'account_id' row 2: 'u1' appears more than once"):
+    with pytest.raises(
+        SchemaError, match=r"accounts.csv: column 'account_id' row 2: 'u1' appears more than once"
+    ):
         join_accounts(likes, pd.DataFrame({"account_id": ["u1", "u1"]}), "accounts.csv")
     with pytest.raises(SchemaError, match=r"'posts' are also in the likes table"):
         join_accounts(likes, pd.DataFrame({"account_id": ["u1"], "posts": [3]}), "accounts.csv")

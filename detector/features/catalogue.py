@@ -139,6 +139,18 @@ _CATALOGUE += (
         "creator's likers created the same day as this liker, over the local expectation",
     ),
     FeatureInfo(
+        "log_local_spike",
+        "log(1 + ratio)",
+        (),
+        "other likes on the post within 2.5 minutes, over what the surrounding 2 hours predict",
+    ),
+    FeatureInfo(
+        "data_creation_crowding",
+        "log(1 + ratio)",
+        ("account_created_at",),
+        "likers anywhere in the data created the same day as this liker, over the local expectation",
+    ),
+    FeatureInfo(
         "profile_twins",
         "log(1 + percent)",
         ("followers", "following", "posts", "account_created_at"),

@@ -63,22 +63,51 @@ def burst_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarra
     }
 
 
+SPIKE_HALF_WINDOW_SECONDS = 150
+SPIKE_CONTEXT_HALF_WINDOW_SECONDS = 3600
+
+
+def local_spike(likes: pd.DataFrame, post: np.ndarray) -> np.ndarray:
+    """Likes on the post within 2.5 minutes either side, over what the surrounding two hours
+    predict: a farm job is a spike of minutes, an organic viral wave is hours wide."""
+    t = _seconds(likes["liked_at"])
+    key = post.astype(np.int64) * (1 << 34) + (t - t.min())
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    near = np.searchsorted(sorted_key, key + SPIKE_HALF_WINDOW_SECONDS, "right") - np.searchsorted(
+        sorted_key, key - SPIKE_HALF_WINDOW_SECONDS, "left"
+    )
+    wide = np.searchsorted(
+        sorted_key, key + SPIKE_CONTEXT_HALF_WINDOW_SECONDS, "right"
+    ) - np.searchsorted(sorted_key, key - SPIKE_CONTEXT_HALF_WINDOW_SECONDS, "left")
+    expected = (wide - 1) * SPIKE_HALF_WINDOW_SECONDS / SPIKE_CONTEXT_HALF_WINDOW_SECONDS
+    return np.log1p((near - 1) / (expected + 1.0))
+
+
 def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     first = pd.Series(bucket).groupby(post).transform("min").to_numpy()
     last = pd.Series(bucket).groupby(post).transform("max").to_numpy()
     return np.maximum(last - first + 1, 1).astype(float)
 
 
-def creation_day_crowding(likes: pd.DataFrame) -> np.ndarray:
-    """Same-day account creations among a creator's likers, over the local expectation."""
+def creation_day_crowding(likes: pd.DataFrame, across_creators: bool = False) -> np.ndarray:
+    """Same-day account creations among a creator's likers (or all likers), over the local
+    expectation from the days around it."""
     created = likes["account_created_at"].to_numpy("datetime64[ns]")
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
-    creator, _ = pd.factorize(likes["creator_id"])
+    if across_creators:
+        creator = np.zeros(len(likes), dtype=np.int64)
+    else:
+        creator, _ = pd.factorize(likes["creator_id"])
     liker, _ = pd.factorize(likes["liker_id"])
-    unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(["c", "l"])
+    unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(
+        ["c", "l"]
+    )
     unique = unique[~unique["m"].to_numpy()]
-    key = np.sort(unique["c"].to_numpy().astype(np.int64) * (1 << 32) + unique["d"].to_numpy() + (1 << 31))
+    key = np.sort(
+        unique["c"].to_numpy().astype(np.int64) * (1 << 32) + unique["d"].to_numpy() + (1 << 31)
+    )
     query = creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
     same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
     w = CROWDING_HALF_WINDOW_DAYS
@@ -101,7 +130,8 @@ def profile_twins(likes: pd.DataFrame) -> np.ndarray:
     for column in PROFILE_COLUMNS:
         if column == "account_created_at":
             values = (
-                likes["liked_at"].to_numpy("datetime64[ns]") - likes[column].to_numpy("datetime64[ns]")
+                likes["liked_at"].to_numpy("datetime64[ns]")
+                - likes[column].to_numpy("datetime64[ns]")
             ).astype("timedelta64[s]").astype(float) / 86_400.0
             values[np.isnat(likes[column].to_numpy("datetime64[ns]"))] = np.nan
         else:
@@ -124,8 +154,10 @@ def profile_twins(likes: pd.DataFrame) -> np.ndarray:
 def coordination_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
     """Every coordination feature whose inputs are present."""
     out = burst_features(likes, post)
+    out["log_local_spike"] = local_spike(likes, post)
     if "account_created_at" in likes.columns:
         out["creation_day_crowding"] = creation_day_crowding(likes)
+        out["data_creation_crowding"] = creation_day_crowding(likes, across_creators=True)
     if all(c in likes.columns for c in PROFILE_COLUMNS):
         out["profile_twins"] = profile_twins(likes)
     return out
