@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.features import FEATURES, LikeFeatures, build_like_features
+from detector.features import (
+    FEATURES,
+    LikeFeatures,
+    build_like_features,
+    combine_liker_summaries,
+    finish_features,
+    partition_features,
+)
 from detector.schema import validate_likes
 
 
@@ -102,3 +109,22 @@ def test_transformer_fits_sklearn_conventions(world):
     assert list(out.columns) == list(transformer.get_feature_names_out())
     with pytest.raises(ValueError, match=r"missing input column\(s\) \['username'\]"):
         transformer.transform(likes.drop(columns=["username"]))
+
+
+def test_partitions_of_whole_creators_give_the_same_features_as_one_pass(world):
+    likes, _ = world
+    whole = build_like_features(likes).values
+    creators = likes["creator_id"].unique()
+    parts = [likes[likes["creator_id"].isin(creators[i::3])] for i in range(3)]
+    first = [partition_features(part) for part in parts]
+    table = combine_liker_summaries(p.summary for p in first)
+    pieces = [finish_features(part, p, table).values for part, p in zip(parts, first, strict=True)]
+    pd.testing.assert_frame_equal(pd.concat(pieces).loc[whole.index], whole)
+
+
+def test_burst_buckets_do_not_depend_on_the_rest_of_the_batch(world):
+    likes, _ = world
+    one = likes[likes["creator_id"] == likes["creator_id"].iloc[0]]
+    alone = build_like_features(one).values["log_local_spike"]
+    together = build_like_features(likes).values.loc[one.index, "log_local_spike"]
+    pd.testing.assert_series_equal(alone, together)

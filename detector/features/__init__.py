@@ -21,8 +21,12 @@ from detector.features.catalogue import (
     available_features,
     missing_inputs,
 )
-from detector.features.coordination import coordination_features
-from detector.features.footprint import footprint_features
+from detector.features.coordination import burst_buckets, bursty_likes, coordination_features
+from detector.features.footprint import (
+    combine_liker_summaries,
+    footprint_features,
+    liker_summary,
+)
 from detector.features.timing import post_codes, timing_features
 from detector.schema import REQUIRED_COLUMNS, check_required
 
@@ -32,7 +36,11 @@ __all__ = [
     "FeatureInfo",
     "LikeFeatureSet",
     "LikeFeatures",
+    "PartitionFeatures",
     "build_like_features",
+    "combine_liker_summaries",
+    "finish_features",
+    "partition_features",
 ]
 
 
@@ -49,23 +57,53 @@ class LikeFeatureSet:
         return list(self.values.columns)
 
 
+@dataclass
+class PartitionFeatures:
+    """What one partition (whole creators) yields before the liker table is known."""
+
+    local: dict[str, np.ndarray]
+    present: list[str]
+    post: np.ndarray
+    bucket: np.ndarray
+    bursty: np.ndarray
+    summary: pd.DataFrame
+
+
+def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
+    """First pass over a partition holding whole creators: local features and liker summary."""
+    check_required(likes, REQUIRED_COLUMNS, "likes")
+    present = [c for c in likes.columns if likes[c].notna().any()]
+    usable = likes[[c for c in likes.columns if c in present]]
+    local: dict[str, np.ndarray] = {}
+    local.update(account_features(usable[[c for c in present if c in _ACCOUNT_INPUTS]]))
+    post = post_codes(likes)
+    bucket = burst_buckets(likes)
+    bursty = bursty_likes(post, bucket)
+    local.update(timing_features(likes, post))
+    local.update(coordination_features(usable, post))
+    summary = liker_summary(usable, bursty, post)
+    return PartitionFeatures(local, present, post, bucket, bursty, summary)
+
+
+def finish_features(
+    likes: pd.DataFrame, part: PartitionFeatures, liker_table: pd.DataFrame
+) -> LikeFeatureSet:
+    """Second pass: add the footprint features from the combined liker table."""
+    computed = dict(part.local)
+    computed.update(footprint_features(likes, liker_table, part.bursty, part.post, part.bucket))
+    names = available_features(part.present)
+    values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index)
+    return LikeFeatureSet(values=values, missing=missing_inputs(part.present))
+
+
 def build_like_features(likes: pd.DataFrame) -> LikeFeatureSet:
     """Compute all available like features for a validated likes table.
 
     A feature whose input column is absent, or present with no value at all, is left out and
-    listed in ``missing`` with the columns it needs.
+    listed in ``missing`` with the columns it needs. Runs both passes on one partition.
     """
-    check_required(likes, REQUIRED_COLUMNS, "likes")
-    present = [c for c in likes.columns if likes[c].notna().any()]
-    computed: dict[str, np.ndarray] = {}
-    computed.update(account_features(likes[[c for c in present if c in _ACCOUNT_INPUTS]]))
-    post = post_codes(likes)
-    computed.update(timing_features(likes, post))
-    computed.update(footprint_features(likes))
-    computed.update(coordination_features(likes[[c for c in likes.columns if c in present]], post))
-    names = available_features(present)
-    values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index)
-    return LikeFeatureSet(values=values, missing=missing_inputs(present))
+    part = partition_features(likes)
+    return finish_features(likes, part, combine_liker_summaries([part.summary]))
 
 
 _ACCOUNT_INPUTS = {

@@ -4,11 +4,11 @@ Platforms that catch fake likes at scale look at groups (CopyCatch, SynchroTrap)
 like the same posts within the same minutes, again and again, and accounts created in batches.
 Everything here is counting over sorted keys and group sizes; there is no all-pairs loop.
 
-- ``log_liker_burst_posts``: on how many distinct posts the liker's like fell inside a burst (a
-  10-minute bucket of the post holding at least ``BURST_MIN_LIKES`` likes and well above the post's
-  average rate). An organic fan catches the odd viral spike; farm accounts are in many bursts.
-- ``burst_coordination``: among the likers sharing this like's bucket, the mean number of *other*
-  bursts they also took part in: bursts staffed by repeat bursters are farm jobs.
+- burst flags (:func:`bursty_likes`): a like is in a burst when its 10-minute bucket of the post
+  holds at least ``BURST_MIN_LIKES`` likes and ``BURST_MIN_RATIO`` times the post's average. How
+  often each liker bursts across the data is counted in :mod:`.footprint`
+  (``log_liker_burst_posts``, ``burst_coordination``).
+- ``log_local_spike``: likes within 2.5 minutes over what the surrounding 2 hours predict.
 - ``creation_day_crowding``: likers of the same creator whose accounts were created on the same
   day as this liker's, over the number expected from the creator's likers created within 30 days
   either side: accounts made in batches stand out.
@@ -39,28 +39,18 @@ def _group_sizes(*keys: np.ndarray) -> np.ndarray:
     return counts[inverse.ravel()]
 
 
-def burst_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
-    """Burst participation of each liker and coordination of each burst."""
-    t = _seconds(likes["liked_at"])
-    bucket = (t - t.min()) // BUCKET_SECONDS
-    liker, _ = pd.factorize(likes["liker_id"])
+def burst_buckets(likes: pd.DataFrame) -> np.ndarray:
+    """Absolute 10-minute bucket of each like (epoch based, so independent of the batch)."""
+    return _seconds(likes["liked_at"]) // BUCKET_SECONDS
+
+
+def bursty_likes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """True for likes in a bucket of their post holding at least ``BURST_MIN_LIKES`` likes and
+    ``BURST_MIN_RATIO`` times the post's average likes per bucket."""
     in_bucket = _group_sizes(post.astype(np.int64), bucket)
     post_likes = np.bincount(post)[post]
-    post_span = _post_span_buckets(post, bucket)
-    expected = post_likes / post_span
-    bursty = (in_bucket >= BURST_MIN_LIKES) & (in_bucket >= BURST_MIN_RATIO * expected)
-    # distinct (liker, post) pairs that were in a burst, counted per liker
-    pair = liker.astype(np.int64) * (post.max() + 1) + post
-    burst_pairs = np.unique(pair[bursty])
-    per_liker = np.bincount(burst_pairs // (post.max() + 1), minlength=liker.max() + 1)
-    liker_bursts = per_liker[liker].astype(float)
-    others = np.where(bursty, liker_bursts - 1.0, liker_bursts)
-    cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
-    coordination = cell.groupby(["p", "b"], sort=False)["o"].transform("mean").to_numpy()
-    return {
-        "log_liker_burst_posts": np.log1p(liker_bursts),
-        "burst_coordination": np.log1p(np.where(bursty, coordination, 0.0)),
-    }
+    expected = post_likes / _post_span_buckets(post, bucket)
+    return (in_bucket >= BURST_MIN_LIKES) & (in_bucket >= BURST_MIN_RATIO * expected)
 
 
 SPIKE_HALF_WINDOW_SECONDS = 150
@@ -90,16 +80,13 @@ def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     return np.maximum(last - first + 1, 1).astype(float)
 
 
-def creation_day_crowding(likes: pd.DataFrame, across_creators: bool = False) -> np.ndarray:
-    """Same-day account creations among a creator's likers (or all likers), over the local
-    expectation from the days around it."""
+def creation_day_crowding(likes: pd.DataFrame) -> np.ndarray:
+    """Same-day account creations among a creator's likers, over the local expectation from the
+    days around it."""
     created = likes["account_created_at"].to_numpy("datetime64[ns]")
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
-    if across_creators:
-        creator = np.zeros(len(likes), dtype=np.int64)
-    else:
-        creator, _ = pd.factorize(likes["creator_id"])
+    creator, _ = pd.factorize(likes["creator_id"])
     liker, _ = pd.factorize(likes["liker_id"])
     unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(
         ["c", "l"]
@@ -152,12 +139,10 @@ def profile_twins(likes: pd.DataFrame) -> np.ndarray:
 
 
 def coordination_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
-    """Every coordination feature whose inputs are present."""
-    out = burst_features(likes, post)
-    out["log_local_spike"] = local_spike(likes, post)
+    """Every coordination feature that needs only the partition's own creators."""
+    out = {"log_local_spike": local_spike(likes, post)}
     if "account_created_at" in likes.columns:
         out["creation_day_crowding"] = creation_day_crowding(likes)
-        out["data_creation_crowding"] = creation_day_crowding(likes, across_creators=True)
     if all(c in likes.columns for c in PROFILE_COLUMNS):
         out["profile_twins"] = profile_twins(likes)
     return out
