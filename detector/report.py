@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from detector.calibrate import corrected_share, effective_sizes, share_interval
-from detector.features import build_like_features
+from detector.features import LikeFeatureSet, build_like_features
 from detector.reasons import condition_matrix, explain
 
 if TYPE_CHECKING:
@@ -86,10 +86,17 @@ def verdicts(share: np.ndarray, low: np.ndarray) -> np.ndarray:
 
 
 def build_report(
-    model: AuthenticityModel, likes: pd.DataFrame, include_likes: bool = False
+    model: AuthenticityModel,
+    likes: pd.DataFrame,
+    include_likes: bool = False,
+    features: LikeFeatureSet | None = None,
 ) -> CreatorReport:
-    """Score validated likes with ``model`` and aggregate per creator and per post."""
-    built = build_like_features(likes)
+    """Score validated likes with ``model`` and aggregate per creator and per post.
+
+    ``features`` (from :func:`detector.features.finish_features`) skips recomputing them, as the
+    chunked and distributed engines do for each partition of whole creators.
+    """
+    built = build_like_features(likes) if features is None else features
     scored = model.score_features(built.values)
     fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
     flags = scored["flagged"].to_numpy()
@@ -180,3 +187,18 @@ def build_report(
             [likes[["creator_id", "post_id", "liker_id", "liked_at"]], scored], axis=1
         )
     return CreatorReport(creators=creators, posts=per_post, likes=liked, meta=meta)
+
+
+def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
+    """Concatenate reports of partitions that each hold whole creators."""
+    if not reports:
+        raise ValueError("no partial reports to combine")
+    likes = [r.likes for r in reports if r.likes is not None]
+    meta = dict(reports[0].meta)
+    meta["imputed_values"] = int(sum(r.meta.get("imputed_values", 0) for r in reports))
+    return CreatorReport(
+        creators=pd.concat([r.creators for r in reports], ignore_index=True),
+        posts=pd.concat([r.posts for r in reports], ignore_index=True),
+        likes=pd.concat(likes, ignore_index=True) if likes else None,
+        meta=meta,
+    )
