@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from detector.calibrate import youden_threshold
 from detector.errors import NotEnoughDataError
-from detector.features import LikeFeatureSet, build_like_features
+from detector.features import FEATURES, LikeFeatureSet, build_like_features
 from detector.forest import LikeScorer
 from detector.reasons import reference_shares
 from detector.schema import parse_labels, validate_likes
@@ -87,6 +87,11 @@ class AuthenticityModel(BaseEstimator):
     supervised_weight : float, default=0.7
         With labels, weight of the supervised head (gradient boosting over the same features) in
         the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
+    scope : {"batch", "creator"}, default="batch"
+        Which features score a table. "batch" also uses each liker's footprint across all the
+        creators in the table (coordination between creators); "creator" uses each creator's own
+        likes only, so a creator's result does not depend on what else is in the table. The
+        model is fitted for both; this only chooses at scoring time.
     label_column : str, default="is_fake"
         Name of the label column used by :meth:`fit` when ``y`` is not given.
     random_state : int or None, default=0
@@ -112,6 +117,7 @@ class AuthenticityModel(BaseEstimator):
         "random_state": ["random_state"],
         "threshold_rule": [StrOptions({"youden"})],
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
+        "scope": [StrOptions({"batch", "creator"})],
     }
 
     def __init__(
@@ -124,6 +130,7 @@ class AuthenticityModel(BaseEstimator):
         flag_quantile: float = 0.99,
         threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
+        scope: str = "batch",
         label_column: str = "is_fake",
         random_state: int | None = 0,
     ) -> None:
@@ -134,6 +141,7 @@ class AuthenticityModel(BaseEstimator):
         self.flag_quantile = flag_quantile
         self.threshold_rule = threshold_rule
         self.supervised_weight = supervised_weight
+        self.scope = scope
         self.label_column = label_column
         self.random_state = random_state
 
@@ -193,6 +201,9 @@ class AuthenticityModel(BaseEstimator):
         self._cache: dict[tuple[str, ...], FittedFeatureSet] = {}
         full = self.feature_set(tuple(features.columns))
         self.threshold_quantile_ = float(np.mean(full.calibration_scores <= full.threshold))
+        own = tuple(n for n in features.columns if FEATURES[n].scope == "creator")
+        if own != tuple(features.columns):
+            self.feature_set(own)  # fitted now so that saved models carry it
         return self
 
     def feature_set(self, names: tuple[str, ...]) -> FittedFeatureSet:
@@ -245,7 +256,7 @@ class AuthenticityModel(BaseEstimator):
         )
         calibration = np.sort(fitted.score(reference[cal]))
         fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None
-        if fake_scores is not None and "threshold_quantile_" not in self.__dict__:
+        if fake_scores is not None:
             scores = np.r_[calibration, fake_scores]
             labels = np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))]
             threshold = youden_threshold(scores, labels)
@@ -260,9 +271,9 @@ class AuthenticityModel(BaseEstimator):
         return fitted
 
     # ----------------------------------------------------------------------------- scoring
-    def features(self, X: pd.DataFrame) -> LikeFeatureSet:
-        """Like features of validated or raw likes (validated first when needed)."""
-        return build_like_features(_validated(X))
+    def features(self, X: pd.DataFrame, scope: str | None = None) -> LikeFeatureSet:
+        """Like features of validated or raw likes for ``scope`` (default: the model's)."""
+        return build_like_features(_validated(X), scope or self.scope)
 
     def score_features(self, features: pd.DataFrame) -> pd.DataFrame:
         """Score like feature rows: ``score``, ``suspicion`` (0-1) and ``flagged`` per row."""
@@ -290,28 +301,33 @@ class AuthenticityModel(BaseEstimator):
         )
         return out
 
-    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+    def score_samples(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """Suspicion score per like (higher = more suspicious)."""
-        return self.score_features(self.features(X).values)["score"].to_numpy()
+        return self.score_features(self.features(X, scope).values)["score"].to_numpy()
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """1 for likes flagged as inauthentic, 0 otherwise."""
-        return self.score_features(self.features(X).values)["flagged"].to_numpy().astype(int)
+        return self.score_features(self.features(X, scope).values)["flagged"].to_numpy().astype(int)
 
-    def score_likes(self, X: pd.DataFrame) -> pd.DataFrame:
+    def score_likes(self, X: pd.DataFrame, scope: str | None = None) -> pd.DataFrame:
         """Per-like output joined to the input keys: ids, time, score, suspicion, flagged."""
         likes = _validated(X)
-        scored = self.score_features(build_like_features(likes).values)
+        scored = self.score_features(build_like_features(likes, scope or self.scope).values)
         keys = likes[["creator_id", "post_id", "liker_id", "liked_at"]]
         out = pd.concat([keys, scored], axis=1)
         out.attrs.update(scored.attrs)
         return out
 
-    def report(self, X: pd.DataFrame, include_likes: bool = False) -> CreatorReport:
+    def report(
+        self, X: pd.DataFrame, include_likes: bool = False, scope: str | None = None
+    ) -> CreatorReport:
         """Creator report for raw or validated likes (see :mod:`detector.report`)."""
+        from detector.features import build_like_features as build
         from detector.report import build_report
 
-        return build_report(self, _validated(X), include_likes=include_likes)
+        likes = _validated(X)
+        features = build(likes, scope or self.scope)
+        return build_report(self, likes, include_likes=include_likes, features=features)
 
 
 def _validated(X: pd.DataFrame) -> pd.DataFrame:

@@ -91,6 +91,9 @@ def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_li
         "log_liker_burst_posts",
         "burst_coordination",
         "log_local_spike",
+        "log_liker_creator_likes",
+        "log_liker_creator_bursts",
+        "creator_burst_coordination",
     }
 
 
@@ -128,3 +131,13 @@ def test_burst_buckets_do_not_depend_on_the_rest_of_the_batch(world):
     alone = build_like_features(one).values["log_local_spike"]
     together = build_like_features(likes).values.loc[one.index, "log_local_spike"]
     pd.testing.assert_series_equal(alone, together)
+
+
+def test_creator_scope_leaves_out_the_features_that_look_across_creators(world):
+    likes, _ = world
+    batch = build_like_features(likes, scope="batch").names
+    creator = build_like_features(likes, scope="creator").names
+    assert set(creator) < set(batch)
+    assert {FEATURES[n].scope for n in set(batch) - set(creator)} == {"batch"}
+    with pytest.raises(ValueError, match="scope must be one of"):
+        build_like_features(likes, scope="planet")

@@ -88,11 +88,23 @@ def test_refuses_non_dataframe_input(model):
         model.score_samples(np.zeros((3, 3)))
 
 
-def test_scoring_a_creator_alone_or_in_a_batch_gives_the_same_report(model, test_world):
+def test_in_creator_scope_a_creator_scored_alone_or_among_all_others_gets_the_same_report(
+    model, test_world
+):
+    likes, creators = test_world
+    for creator in creators["creator_id"].iloc[:4]:
+        alone = likes[likes["creator_id"] == creator]
+        a = model.report(alone, scope="creator").creators.iloc[0]
+        b = model.report(likes, scope="creator").creators.set_index("creator_id").loc[creator]
+        assert a["inauthentic_share"] == b["inauthentic_share"]
+        assert a["inauthentic_share_low"] == b["inauthentic_share_low"]
+        assert a["reasons"] == b["reasons"]
+
+
+def test_in_batch_scope_creators_sharing_no_likers_do_not_change_a_report(model, test_world):
     likes, creators = test_world
     organic = creators.loc[creators["tier"] == "organic", "creator_id"].iloc[0]
     alone = likes[likes["creator_id"] == organic]
-    # the batch shares no likers with this creator, so nothing in it can change its features
     shared = set(alone["liker_id"])
     others = likes[(likes["creator_id"] != organic) & ~likes["liker_id"].isin(shared)]
     batch = pd.concat([others, alone])
@@ -100,3 +112,10 @@ def test_scoring_a_creator_alone_or_in_a_batch_gives_the_same_report(model, test
     b = model.report(batch).creators.set_index("creator_id").loc[organic]
     assert a["inauthentic_share"] == b["inauthentic_share"]
     assert a["reasons"] == b["reasons"]
+
+
+def test_both_scopes_are_fitted_at_training_time(model):
+    from detector.features import FEATURES
+
+    own = tuple(n for n in model.feature_names_in_ if FEATURES[n].scope == "creator")
+    assert own in model._cache and len(own) < len(model.feature_names_in_)

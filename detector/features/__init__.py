@@ -17,6 +17,7 @@ from detector.features.account import account_features
 from detector.features.catalogue import (
     FEATURE_NAMES,
     FEATURES,
+    SCOPES,
     FeatureInfo,
     available_features,
     missing_inputs,
@@ -24,6 +25,7 @@ from detector.features.catalogue import (
 from detector.features.coordination import burst_buckets, bursty_likes, coordination_features
 from detector.features.footprint import (
     combine_liker_summaries,
+    creator_footprint_features,
     footprint_features,
     liker_summary,
 )
@@ -81,28 +83,41 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     bursty = bursty_likes(post, bucket)
     local.update(timing_features(likes, post))
     local.update(coordination_features(usable, post))
+    local.update(creator_footprint_features(likes, bursty, post, bucket))
     summary = liker_summary(usable, bursty, post)
     return PartitionFeatures(local, present, post, bucket, bursty, summary)
 
 
 def finish_features(
-    likes: pd.DataFrame, part: PartitionFeatures, liker_table: pd.DataFrame
+    likes: pd.DataFrame, part: PartitionFeatures, liker_table: pd.DataFrame | None
 ) -> LikeFeatureSet:
-    """Second pass: add the footprint features from the combined liker table."""
+    """Second pass: add the footprint features from the combined liker table.
+
+    Without a table (``scope="creator"``) only the features of each creator's own likes are
+    returned, and a creator's features do not depend on anything else in the batch.
+    """
     computed = dict(part.local)
-    computed.update(footprint_features(likes, liker_table, part.bursty, part.post, part.bucket))
-    names = available_features(part.present)
+    if liker_table is not None:
+        computed.update(footprint_features(likes, liker_table, part.bursty, part.post, part.bucket))
+    names = available_features(part.present, "batch" if liker_table is not None else "creator")
     values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index)
     return LikeFeatureSet(values=values, missing=missing_inputs(part.present))
 
 
-def build_like_features(likes: pd.DataFrame) -> LikeFeatureSet:
+def build_like_features(likes: pd.DataFrame, scope: str = "batch") -> LikeFeatureSet:
     """Compute all available like features for a validated likes table.
 
     A feature whose input column is absent, or present with no value at all, is left out and
     listed in ``missing`` with the columns it needs. Runs both passes on one partition.
+    ``scope="batch"`` adds the features that look across creators in the table (a liker's
+    footprint and coordination elsewhere); ``scope="creator"`` leaves them out, so that each
+    creator's features depend on its own likes only.
     """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
     part = partition_features(likes)
+    if scope == "creator":
+        return finish_features(likes, part, None)
     return finish_features(likes, part, combine_liker_summaries([part.summary]))
 
 

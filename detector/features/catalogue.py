@@ -18,6 +18,8 @@ class FeatureInfo:
     unit: str
     requires: tuple[str, ...]
     description: str
+    scope: str = "creator"
+    """'creator': computed from the creator's own likes; 'batch': uses the whole table."""
 
 
 _CATALOGUE = (
@@ -110,27 +112,49 @@ _CATALOGUE = (
         "log(1 + likes)",
         (),
         "how many likes the liker gave in the data (its footprint)",
+        scope="batch",
     ),
     FeatureInfo(
         "log_liker_creators",
         "log(1 + creators)",
         (),
         "how many distinct creators the liker liked in the data",
+        scope="batch",
     ),
 )
 
 _CATALOGUE += (
     FeatureInfo(
+        "log_liker_creator_likes",
+        "log(1 + likes)",
+        (),
+        "how many of this creator's posts the liker liked (loyal fans like many)",
+    ),
+    FeatureInfo(
+        "log_liker_creator_bursts",
+        "log(1 + posts)",
+        (),
+        "distinct posts of this creator on which the liker's like fell inside a burst",
+    ),
+    FeatureInfo(
+        "creator_burst_coordination",
+        "log(1 + bursts)",
+        (),
+        "mean number of this creator's other bursts joined by the likers sharing this burst",
+    ),
+    FeatureInfo(
         "log_liker_burst_posts",
         "log(1 + posts)",
         (),
         "distinct posts on which the liker's like fell inside a burst (farm jobs recur)",
+        scope="batch",
     ),
     FeatureInfo(
         "burst_coordination",
         "log(1 + bursts)",
         (),
         "mean number of other bursts joined by the likers sharing this like's burst",
+        scope="batch",
     ),
     FeatureInfo(
         "creation_day_crowding",
@@ -149,6 +173,7 @@ _CATALOGUE += (
         "log(1 + ratio)",
         ("account_created_at",),
         "likers anywhere in the data created the same day as this liker, over the local expectation",
+        scope="batch",
     ),
     FeatureInfo(
         "profile_twins",
@@ -162,10 +187,22 @@ FEATURES: dict[str, FeatureInfo] = {info.name: info for info in _CATALOGUE}
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 
 
-def available_features(columns: set[str] | list[str]) -> list[str]:
-    """Names of the features computable from the given input columns, in catalogue order."""
+SCOPES = ("batch", "creator")
+
+
+def available_features(columns: set[str] | list[str], scope: str = "batch") -> list[str]:
+    """Names of the features computable from the given input columns, in catalogue order.
+
+    ``scope="creator"`` keeps only the features that depend on each creator's own likes.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
     present = set(columns)
-    return [info.name for info in _CATALOGUE if set(info.requires) <= present]
+    return [
+        info.name
+        for info in _CATALOGUE
+        if set(info.requires) <= present and (scope == "batch" or info.scope == "creator")
+    ]
 
 
 def missing_inputs(columns: set[str] | list[str]) -> dict[str, list[str]]:

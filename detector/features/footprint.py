@@ -95,6 +95,29 @@ def footprint_features(
     return out
 
 
+def creator_footprint_features(
+    likes: pd.DataFrame, bursty: np.ndarray, post: np.ndarray, bucket: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The same footprint counted within the liker's likes of this creator only.
+
+    These need no liker table: they depend on the creator's own likes alone, so a creator's
+    score from them does not change with whatever else is in the batch.
+    """
+    pair = likes.groupby(["creator_id", "liker_id"], sort=False).ngroup().to_numpy()
+    likes_on_creator = np.bincount(pair)[pair]
+    width = np.int64(post.max() + 1)
+    burst_pairs = np.unique(pair[bursty].astype(np.int64) * width + post[bursty])
+    bursts = np.bincount(burst_pairs // width, minlength=pair.max() + 1)[pair].astype(float)
+    others = np.where(bursty, bursts - 1.0, bursts)
+    cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
+    coordination = cell.groupby(["p", "b"], sort=False)["o"].transform("mean").to_numpy()
+    return {
+        "log_liker_creator_likes": np.log1p(likes_on_creator.astype(float)),
+        "log_liker_creator_bursts": np.log1p(bursts),
+        "creator_burst_coordination": np.log1p(np.where(bursty, coordination, 0.0)),
+    }
+
+
 def _day_crowding(all_days: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Likers created the same day, over the expectation from the 30 days either side."""
     known = np.sort(all_days[~np.isnan(all_days)])
