@@ -23,6 +23,8 @@ import pandas as pd
 
 from detector.calibrate import corrected_share, effective_sizes, share_interval
 from detector.features import LikeFeatureSet, build_like_features
+from detector.features.coordination import burst_buckets, bursty_likes
+from detector.features.timing import post_codes
 from detector.reasons import condition_matrix, explain
 
 if TYPE_CHECKING:
@@ -83,6 +85,62 @@ def verdicts(share: np.ndarray, low: np.ndarray) -> np.ndarray:
         "authentic",
         np.where((share >= INFLATED_FROM) & (low >= INFLATED_LOW_FROM), "inflated", "suspicious"),
     )
+
+
+MIN_BURST_REASON_LIKES = 10
+"""A creator's largest burst is quoted as a reason when it holds at least this many likes and its
+likers took part in other bursts (coordination), or it is a spike of minutes."""
+
+
+def largest_bursts(likes: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Per creator, its largest burst: likes, minutes spanned, and how many other bursts the
+    accounts in it joined (median; across the table in batch scope, else on this creator)."""
+    post = post_codes(likes)
+    bucket = burst_buckets(likes)
+    bursty = bursty_likes(post, bucket)
+    column = (
+        "log_liker_burst_posts"
+        if "log_liker_burst_posts" in features
+        else "log_liker_creator_bursts"
+    )
+    frame = pd.DataFrame(
+        {
+            "creator_id": likes["creator_id"].to_numpy(),
+            "post_id": likes["post_id"].to_numpy(),
+            "post": post,
+            "bucket": bucket,
+            "t": likes["liked_at"].to_numpy("datetime64[ns]").astype("int64") / 6e10,
+            "other": np.expm1(features[column].to_numpy()) - 1,
+        }
+    )[bursty]
+    if frame.empty:
+        return pd.DataFrame(columns=["post_id", "likes", "minutes", "other_bursts", "across"])
+    groups = frame.groupby(["post", "bucket"], sort=False).agg(
+        creator_id=("creator_id", "first"),
+        post_id=("post_id", "first"),
+        likes=("t", "size"),
+        minutes=("t", lambda t: t.max() - t.min()),
+        other_bursts=("other", "median"),
+    )
+    top = groups.sort_values("likes", ascending=False, kind="stable").drop_duplicates("creator_id")
+    top = top.set_index("creator_id")
+    top["across"] = column == "log_liker_burst_posts"
+    return top
+
+
+def _burst_sentence(row: object) -> str | None:
+    other = row.other_bursts
+    minutes = max(float(row.minutes), 1.0)
+    where = "other posts in this data" if row.across else "this creator's other posts"
+    if other >= 1:
+        return (
+            f"{int(row.likes)} likes on post {row.post_id} arrived within "
+            f"{minutes:.0f} minutes from accounts that also joined bursts on {other:.0f} "
+            f"{where} (median)"
+        )
+    if minutes <= 5:
+        return f"{int(row.likes)} likes on post {row.post_id} arrived within {minutes:.0f} minutes"
+    return None
 
 
 def build_report(
@@ -169,8 +227,18 @@ def build_report(
         f"(expected for authentic likes: {100 * fpr:.0f}%)"
         for r in sizes["flag_rate"].to_numpy()
     ]
-    creators["reasons"] = [[first, *rest] for first, rest in zip(lead, texts, strict=True)]
+    bursts = largest_bursts(likes, built.values).reindex(creators["creator_id"])
+    burst_text = [
+        _burst_sentence(row) if row.likes >= MIN_BURST_REASON_LIKES else None
+        for row in bursts.itertuples()
+    ]
+    creators["reasons"] = [
+        [first, *rest, *([burst] if burst else [])]
+        for first, rest, burst in zip(lead, texts, burst_text, strict=True)
+    ]
     creators["evidence"] = evidence
+    creators["largest_burst_likes"] = bursts["likes"].fillna(0).astype(int).to_numpy()
+    creators["largest_burst_minutes"] = bursts["minutes"].round(1).to_numpy()
 
     meta = {
         "features_used": scored.attrs["features"],
