@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -55,6 +56,14 @@ class FittedFeatureSet:
     threshold: float
     fpr: float
     tpr: float
+    calibrator: IsotonicRegression | None = None
+
+    def probability(self, scores: np.ndarray) -> np.ndarray:
+        """P(fake | score) at even odds (isotonic fit on held-out labelled likes, classes
+        weighted equally); NaN for a model trained without labels."""
+        if self.calibrator is None:
+            return np.full(len(scores), np.nan)
+        return self.calibrator.predict(scores)
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         """Suspicion scores of a filled feature matrix (columns in ``features`` order)."""
@@ -155,9 +164,11 @@ class AuthenticityModel(BaseEstimator):
         """
         likes = _validated(X)
         if y is None and self.label_column in likes.columns:
-            y = parse_labels(likes[self.label_column], "likes", self.label_column)
+            y = parse_labels(
+                likes[self.label_column], "likes", self.label_column, allow_missing=True
+            )
         built = build_like_features(likes)
-        labels = None if y is None else np.asarray(y).astype(int)
+        labels = None if y is None else labels_from(y, len(likes))
         return self.fit_features(built.values, labels, groups=likes["creator_id"].to_numpy())
 
     def fit_features(
@@ -168,6 +179,10 @@ class AuthenticityModel(BaseEstimator):
     ) -> AuthenticityModel:
         """Fit from a like feature table (see :func:`detector.features.build_like_features`).
 
+        ``y`` holds 1 (fake), 0 (authentic) or -1/NaN (unknown). The reference is every row not
+        known to be fake; with some fakes labelled, the supervised head learns them against it
+        (so a few labels already help, see the benchmark).
+
         ``groups`` (the creator of each row) makes the calibration hold-out a set of whole
         creators, so the false- and true-positive rates are measured on creators the scorers
         never saw; without it, rows are held out at random.
@@ -175,15 +190,15 @@ class AuthenticityModel(BaseEstimator):
         for stale in ("threshold_quantile_", "_cache"):
             self.__dict__.pop(stale, None)
         rng = np.random.default_rng(self.random_state)
-        labels = np.zeros(len(features), dtype=int) if y is None else np.asarray(y).astype(int)
-        genuine_rows = np.flatnonzero(labels == 0)
+        labels = labels_from(y, len(features))
+        genuine_rows = np.flatnonzero(labels != 1)
         if len(genuine_rows) < MIN_REFERENCE_ROWS:
             raise NotEnoughDataError(
                 f"only {len(genuine_rows)} authentic likes to learn from "
                 f"(at least {MIN_REFERENCE_ROWS} needed)"
             )
         self.supervised_ = bool(np.any(labels == 1))
-        held_out = _calibration_rows(labels, groups, self.calibration_share, rng)
+        held_out = _calibration_rows((labels == 1).astype(int), groups, self.calibration_share, rng)
         reference_rows = _sample_rows(genuine_rows, self.reference_size, rng)
         self.reference_ = features.iloc[reference_rows].reset_index(drop=True)
         self.reference_is_calibration_ = held_out[reference_rows]
@@ -267,6 +282,16 @@ class AuthenticityModel(BaseEstimator):
         fitted.threshold = threshold
         fitted.fpr = float(np.mean(calibration > threshold))
         fitted.tpr = float(np.mean(fake_scores > threshold)) if fake_scores is not None else 1.0
+        if fake_scores is not None:
+            weights = np.r_[
+                np.full(len(calibration), 0.5 / len(calibration)),
+                np.full(len(fake_scores), 0.5 / len(fake_scores)),
+            ]
+            fitted.calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(
+                np.r_[calibration, fake_scores],
+                np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))],
+                sample_weight=weights,
+            )
         cache[names] = fitted
         return fitted
 
@@ -289,7 +314,12 @@ class AuthenticityModel(BaseEstimator):
             len(fitted.calibration_scores), 1
         )
         out = pd.DataFrame(
-            {"score": scores, "suspicion": suspicion, "flagged": scores > fitted.threshold},
+            {
+                "score": scores,
+                "suspicion": suspicion,
+                "probability": fitted.probability(scores),
+                "flagged": scores > fitted.threshold,
+            },
             index=features.index,
         )
         out.attrs.update(
@@ -337,6 +367,18 @@ def _validated(X: pd.DataFrame) -> pd.DataFrame:
         return X
     out = validate_likes(X, "DataFrame")
     out.attrs["detector_validated"] = True
+    return out
+
+
+def labels_from(y: object, n: int) -> np.ndarray:
+    """1 fake, 0 authentic, -1 unknown (NaN or -1 in ``y``); all unknown without ``y``."""
+    if y is None:
+        return np.full(n, -1, dtype=int)
+    values = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy()
+    out = np.where(np.isnan(values.astype(float)), -1, values).astype(int)
+    bad = ~np.isin(out, (-1, 0, 1))
+    if bad.any():
+        raise ValueError(f"labels must be 0, 1 or missing; got {values[bad][0]!r}")
     return out
 
 

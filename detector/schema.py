@@ -117,8 +117,13 @@ def parse_booleans(values: pd.Series, source: str, column: str) -> pd.Series:
     return parsed
 
 
-def parse_labels(values: pd.Series, source: str, column: str) -> pd.Series:
-    """Parse a 0/1 or true/false label column; every row must be labelled."""
+def parse_labels(
+    values: pd.Series, source: str, column: str, allow_missing: bool = False
+) -> pd.Series:
+    """Parse a 0/1 or true/false label column; every row must be labelled unless
+    ``allow_missing`` (then missing labels stay NaN: unknown)."""
+    if allow_missing:
+        return parse_booleans(values, source, column)
     missing = np.flatnonzero(values.isna().to_numpy())
     if missing.size:
         raise SchemaError(f"{source}: column '{column}' row {missing[0] + 1}: label is missing")

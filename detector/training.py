@@ -17,7 +17,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from detector.calibrate import detection_metrics
 from detector.errors import NotEnoughDataError, SchemaError
 from detector.features import build_like_features
-from detector.model import AuthenticityModel
+from detector.model import AuthenticityModel, labels_from
 
 
 def split_creators(
@@ -58,7 +58,8 @@ def train(
 
     With ``label_column`` present the model is fitted on the authentic rows of the training
     creators and calibrated with the labels; otherwise it is trained unsupervised on all rows
-    and the metrics are empty.
+    and the metrics are empty. Labels may be partial (NaN = unknown): unknown rows join the
+    reference, labelled fakes train the supervised head.
     """
     model = AuthenticityModel(random_state=random_state, **(params or {}))
     features = build_like_features(likes).values
@@ -66,11 +67,11 @@ def train(
     if not labelled:
         model.fit_features(features, groups=likes["creator_id"].to_numpy())
         return model, {"supervised": False}
-    y = likes[label_column].to_numpy().astype(int)
-    if y.min() == y.max():
+    y = labels_from(likes[label_column], len(likes))
+    if not (y == 1).any() or (y == 1).all():
         raise NotEnoughDataError(
-            f"column '{label_column}' holds only {'fake' if y[0] else 'authentic'} labels; "
-            f"training needs both classes"
+            f"column '{label_column}' holds {'only fake' if (y == 1).all() else 'no fake'} "
+            f"labels; training needs both classes"
         )
     metrics: dict[str, Any] = {"supervised": True}
     if holdout > 0:
@@ -80,7 +81,8 @@ def train(
         model.fit_features(
             features[train_mask], y[train_mask], likes["creator_id"].to_numpy()[train_mask]
         )
-        metrics["holdout"] = evaluate(model, likes[test_mask].reset_index(drop=True), label_column)
+        held_out = likes[test_mask & (y >= 0)].reset_index(drop=True)
+        metrics["holdout"] = evaluate(model, held_out, label_column)
     else:
         model.fit_features(features, y, likes["creator_id"].to_numpy())
     return model, metrics

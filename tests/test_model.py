@@ -119,3 +119,24 @@ def test_both_scopes_are_fitted_at_training_time(model):
 
     own = tuple(n for n in model.feature_names_in_ if FEATURES[n].scope == "creator")
     assert own in model._cache and len(own) < len(model.feature_names_in_)
+
+
+def test_a_tenth_of_the_labels_beats_no_labels(world, test_world):
+    likes, _ = world
+    rng = np.random.default_rng(0)
+    partial = likes.assign(is_fake=likes["is_fake"].where(rng.random(len(likes)) < 0.1))
+    none = AuthenticityModel(**SMALL).fit(likes.drop(columns=["is_fake"]))
+    some = AuthenticityModel(**SMALL).fit(partial)
+    test = test_world[0]
+    auc_none = roc_auc_score(test["is_fake"], none.score_samples(test))
+    auc_some = roc_auc_score(test["is_fake"], some.score_samples(test))
+    assert some.supervised_ and not none.supervised_
+    assert auc_some > auc_none + 0.015
+
+
+def test_probabilities_are_calibrated_on_held_out_labels(model, test_world):
+    likes, _ = test_world
+    scored = model.score_likes(likes)
+    assert scored["probability"].between(0, 1).all()
+    fake = likes["is_fake"].to_numpy() == 1
+    assert scored["probability"][fake].mean() > 0.7 > 0.3 > scored["probability"][~fake].mean()
