@@ -40,7 +40,7 @@ _LAZY = {
     "DetectorError": "detector.errors",
     "ModelError": "detector.errors",
     "SchemaError": "detector.errors",
-    "LikeFeatures": "detector.features",
+    "LikeFeatures": "detector.features.transformer",
     "build_like_features": "detector.features",
     "LikeScorer": "detector.forest",
     "generate_world": "detector.synth",
@@ -53,7 +53,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from detector.api import score_creators
     from detector.errors import DetectorError, ModelError, SchemaError
-    from detector.features import LikeFeatures, build_like_features
+    from detector.features import build_like_features
+    from detector.features.transformer import LikeFeatures
     from detector.forest import LikeScorer
     from detector.io import load_likes
     from detector.model import AuthenticityModel

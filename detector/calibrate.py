@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 Z_90 = 1.6448536269514722
 
@@ -45,6 +44,8 @@ def detection_metrics(
     labels: np.ndarray, scores: np.ndarray, flags: np.ndarray
 ) -> dict[str, float]:
     """ROC AUC, PR AUC (average precision), precision and recall of flags."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     labels = np.asarray(labels).astype(int)
     flags = np.asarray(flags).astype(bool)
     out: dict[str, float] = {"rows": int(len(labels)), "positives": int(labels.sum())}

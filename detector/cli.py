@@ -173,7 +173,7 @@ def score(
     with _known_failures():
         from detector.errors import SchemaError
         from detector.io import load_likes, write_frame, write_text
-        from detector.persistence import load_model
+        from detector.persistence import load_scorer
 
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
@@ -183,7 +183,7 @@ def score(
             if likes.empty:
                 raise SchemaError(f"{file}: no likes for creator(s) {', '.join(creator)}")
         likes.attrs["detector_validated"] = True
-        fitted = load_model(model)
+        fitted = load_scorer(model)
         with _status(f"scoring {len(likes):,} likes"):
             report = fitted.report(likes, include_likes=likes_output is not None)
         text = _render_creators(report, format)

@@ -6,7 +6,9 @@ parameters, feature names, training-data fingerprint, metrics and the SHA-256 of
 ``detector info`` reads only the sidecar. Loading checks the checksum, the format version and the
 scikit-learn version before unpickling.
 
-Unpickling a file runs code from it: load only artifacts you made or got from a source you trust.
+Beside them, ``NAME.npz`` holds the compiled arrays that scoring needs (see
+:mod:`detector.compiled`), also checksummed; :func:`load_scorer` uses it and starts without
+scikit-learn. Unpickling a file runs code from it: load only artifacts you made or got from a source you trust.
 The checksum protects against damage, not against a malicious sidecar written alongside.
 """
 
@@ -20,10 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 
 from detector._version import __version__
 from detector.errors import ModelError
@@ -39,6 +39,11 @@ def default_model_path() -> Path:
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
     return PACKAGE_ROOT.parent / "models" / "default.joblib"
+
+
+def compiled_path(path: str | Path) -> Path:
+    """The compiled arrays (.npz) beside an artifact."""
+    return Path(path).with_suffix(".npz")
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -64,6 +69,9 @@ def data_fingerprint(likes: pd.DataFrame) -> str:
 
 def package_versions() -> dict[str, str]:
     """Versions that must match for an artifact to load."""
+    import joblib
+    import sklearn
+
     return {
         "detector": __version__,
         "scikit-learn": sklearn.__version__,
@@ -83,10 +91,16 @@ def save_model(
     overwrite: bool = True,
 ) -> Path:
     """Write ``model`` and its sidecar atomically; return the artifact path."""
+    import joblib
+
+    from detector.compiled import compile_model
+
     path = Path(path)
     if path.suffix != ".joblib":
         raise ModelError(f"{path}: a model file name must end in .joblib")
     atomic_write(path, lambda tmp: joblib.dump(model, tmp, compress=3), overwrite=overwrite)
+    compiled = compiled_path(path)
+    atomic_write(compiled, lambda tmp: compile_model(model, tmp), overwrite=True)
     sidecar = {
         "format_version": FORMAT_VERSION,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -98,6 +112,7 @@ def save_model(
         "training": training or {},
         "metrics": metrics or {},
         "sha256": sha256_file(path),
+        "compiled_sha256": sha256_file(compiled),
     }
     write_text(sidecar_path(path), json.dumps(sidecar, indent=2, default=_plain) + "\n")
     return path
@@ -128,15 +143,45 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(path: str | Path | None = None) -> Any:
-    """Verify and load an artifact (default: :func:`default_model_path`)."""
+def load_scorer(path: str | Path | None = None) -> Any:
+    """A model for scoring that starts fast: the verified compiled arrays (numpy only), with the
+    full model loaded (and verified) only if the data needs a feature set not compiled."""
+    from detector.compiled import CompiledModel, Scorer
+
     path = Path(path) if path is not None else default_model_path()
     meta = read_sidecar(path)
+    _check_format(path, meta)
+    compiled = compiled_path(path)
+    expected = meta.get("compiled_sha256")
+    if not expected or not compiled.exists():
+        return load_model(path)
+    if sha256_file(compiled) != expected:
+        raise ModelError(
+            f"{compiled}: checksum mismatch (file is damaged or was changed after saving); "
+            f"restore it or retrain with 'detector train'"
+        )
+    try:
+        arrays = CompiledModel(compiled)
+    except (ValueError, OSError, KeyError) as error:
+        raise ModelError(f"{compiled}: cannot be loaded ({error})") from error
+    return Scorer(arrays, lambda: load_model(path))
+
+
+def _check_format(path: Path, meta: dict[str, Any]) -> None:
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"{path}: format version {meta.get('format_version')} is not supported "
             f"(this detector reads {FORMAT_VERSION}); retrain with 'detector train'"
         )
+
+
+def load_model(path: str | Path | None = None) -> Any:
+    """Verify and load an artifact (default: :func:`default_model_path`)."""
+    import sklearn
+
+    path = Path(path) if path is not None else default_model_path()
+    meta = read_sidecar(path)
+    _check_format(path, meta)
     actual = sha256_file(path)
     if actual != meta["sha256"]:
         raise ModelError(
@@ -149,6 +194,8 @@ def load_model(path: str | Path | None = None) -> Any:
             f"{path}: saved with scikit-learn {saved}, running {sklearn.__version__}; install "
             f"scikit-learn=={saved} or retrain with 'detector train'"
         )
+    import joblib
+
     try:
         model = joblib.load(path)
     except Exception as error:  # unpickling errors have no common base class

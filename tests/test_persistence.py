@@ -74,3 +74,41 @@ def test_shipped_model_loads_and_scores_with_the_pinned_versions(shipped_model, 
     assert meta["versions"]["scikit-learn"] == sklearn.__version__
     report = shipped_model.report(test_world[0])
     assert len(report.creators) == test_world[1].shape[0]
+
+
+def test_compiled_arrays_score_exactly_like_the_full_model(tmp_path, model, test_world):
+    from detector.persistence import load_scorer
+
+    path = save_model(model, tmp_path / "m.joblib")
+    scorer = load_scorer(path)
+    likes = test_world[0]
+    for scope in ("batch", "creator"):
+        fast = scorer.report(likes, include_likes=True, scope=scope)
+        full = model.report(likes, include_likes=True, scope=scope)
+        np.testing.assert_allclose(fast.likes["score"], full.likes["score"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(fast.likes["probability"], full.likes["probability"], atol=1e-9)
+        assert fast.creators.drop(columns="evidence").equals(full.creators.drop(columns="evidence"))
+    assert scorer._full is None  # the scikit-learn model was never needed
+
+
+def test_a_feature_set_that_was_not_compiled_falls_back_to_the_full_model(
+    tmp_path, model, test_world
+):
+    from detector.persistence import load_scorer
+
+    scorer = load_scorer(save_model(model, tmp_path / "m.joblib"))
+    slim = test_world[0].drop(columns=["username"])
+    fast = scorer.report(slim)
+    assert scorer._full is not None
+    assert "username_digit_share" not in fast.meta["features_used"]
+
+
+def test_damaged_compiled_arrays_are_refused(tmp_path, model):
+    from detector.persistence import load_scorer
+
+    path = save_model(model, tmp_path / "m.joblib")
+    with open(path.with_suffix(".npz"), "r+b") as handle:
+        handle.seek(200)
+        handle.write(b"\x00\x01")
+    with pytest.raises(ModelError, match="m.npz: checksum mismatch"):
+        load_scorer(path)

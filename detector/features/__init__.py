@@ -1,8 +1,8 @@
 """Like features: from a validated likes table to one numeric vector per like.
 
 :func:`build_like_features` computes every feature whose inputs are present and says which
-were left out and why; :class:`LikeFeatures` wraps it as a scikit-learn transformer so the
-feature step can sit in a ``Pipeline``.
+were left out and why; :class:`~detector.features.transformer.LikeFeatures` wraps it as a scikit-learn transformer so the
+feature step can sit in a ``Pipeline`` (imported lazily: scoring does not need scikit-learn).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from detector.features.account import account_features
 from detector.features.catalogue import (
@@ -134,46 +133,9 @@ _ACCOUNT_INPUTS = {
 }
 
 
-class LikeFeatures(TransformerMixin, BaseEstimator):
-    """scikit-learn transformer: validated likes DataFrame -> like feature DataFrame.
+def __getattr__(name: str) -> object:
+    if name == "LikeFeatures":  # imported lazily: it pulls in scikit-learn
+        from detector.features.transformer import LikeFeatures
 
-    Parameters
-    ----------
-    features : list of str or None
-        Feature names to output (None: every feature available at ``fit``).
-    """
-
-    def __init__(self, *, features: list[str] | None = None) -> None:
-        self.features = features
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> LikeFeatures:
-        """Record which features the training table supports."""
-        available = build_like_features(X).names
-        if self.features is None:
-            self.feature_names_out_ = np.asarray(available, dtype=object)
-        else:
-            unknown = [f for f in self.features if f not in FEATURES]
-            if unknown:
-                raise ValueError(
-                    f"The 'features' parameter of LikeFeatures must name catalogue features. "
-                    f"Got unknown {unknown} instead."
-                )
-            self.feature_names_out_ = np.asarray(list(self.features), dtype=object)
-        self.n_features_out_ = len(self.feature_names_out_)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Compute the fitted feature set; missing inputs raise a clear error."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "feature_names_out_")
-        built = build_like_features(X)
-        lacking = [f for f in self.feature_names_out_ if f not in built.values.columns]
-        if lacking:
-            needs = sorted({c for f in lacking for c in built.missing.get(f, [])})
-            raise ValueError(f"cannot compute features {lacking}: missing input column(s) {needs}")
-        return built.values[list(self.feature_names_out_)]
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Names of the output features."""
-        return np.asarray(self.feature_names_out_, dtype=object)
+        return LikeFeatures
+    raise AttributeError(f"module 'detector.features' has no attribute {name!r}")
