@@ -119,9 +119,11 @@ def largest_bursts(likes: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
         creator_id=("creator_id", "first"),
         post_id=("post_id", "first"),
         likes=("t", "size"),
-        minutes=("t", lambda t: t.max() - t.min()),
+        first=("t", "min"),
+        last=("t", "max"),
         other_bursts=("other", "median"),
     )
+    groups["minutes"] = groups.pop("last") - groups.pop("first")
     top = groups.sort_values("likes", ascending=False, kind="stable").drop_duplicates("creator_id")
     top = top.set_index("creator_id")
     top["across"] = column == "log_liker_burst_posts"
