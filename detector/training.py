@@ -93,6 +93,7 @@ def evaluate(
     likes: pd.DataFrame,
     label_column: str | None = "is_fake",
     creators: pd.DataFrame | None = None,
+    scope: str | None = None,
 ) -> dict[str, Any]:
     """Like-level and creator-level metrics of ``model`` on validated likes.
 
@@ -101,7 +102,7 @@ def evaluate(
     """
     likes = likes.reset_index(drop=True)
     likes.attrs["detector_validated"] = True
-    report = model.report(likes, include_likes=True)
+    report = model.report(likes, include_likes=True, scope=scope)
     scored = report.likes
     out: dict[str, Any] = {"likes": int(len(likes)), "creators": int(len(report.creators))}
     if label_column is not None and label_column in likes.columns:

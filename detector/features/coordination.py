@@ -32,11 +32,11 @@ def _seconds(values: pd.Series) -> np.ndarray:
     return values.to_numpy("datetime64[ns]").astype("int64") // 1_000_000_000
 
 
-def _group_sizes(*keys: np.ndarray) -> np.ndarray:
-    """Size of each row's group, for groups defined by equal integer keys."""
-    stacked = np.column_stack(keys) if len(keys) > 1 else keys[0][:, None]
-    _, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    return counts[inverse.ravel()]
+def _group_sizes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """Size of each row's (post, bucket) group."""
+    span = np.int64(bucket.max() - bucket.min() + 1)
+    codes, _ = pd.factorize(post.astype(np.int64) * span + (bucket - bucket.min()))
+    return np.bincount(codes)[codes]
 
 
 def burst_buckets(likes: pd.DataFrame) -> np.ndarray:

@@ -122,9 +122,12 @@ def _day_crowding(all_days: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Likers created the same day, over the expectation from the 30 days either side."""
     known = np.sort(all_days[~np.isnan(all_days)])
     w = CROWDING_HALF_WINDOW_DAYS
-    same = np.searchsorted(known, days, "right") - np.searchsorted(known, days, "left")
-    around = np.searchsorted(known, days + w, "right") - np.searchsorted(known, days - w, "left")
+    distinct, inverse = np.unique(days, return_inverse=True)  # few distinct days: count once
+    same = np.searchsorted(known, distinct, "right") - np.searchsorted(known, distinct, "left")
+    around = np.searchsorted(known, distinct + w, "right") - np.searchsorted(
+        known, distinct - w, "left"
+    )
     expected = (around - same) / (2 * w) + 1.0
-    out = np.log1p(np.maximum(same - 1, 0) / expected)
-    out[np.isnan(days)] = np.nan
-    return out
+    per_day = np.log1p(np.maximum(same - 1, 0) / expected)
+    per_day[np.isnan(distinct)] = np.nan
+    return per_day[inverse.ravel()]
