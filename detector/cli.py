@@ -30,6 +30,11 @@ app = typer.Typer(
 )
 
 
+class Scope(str, Enum):
+    batch = "batch"
+    creator = "creator"
+
+
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
@@ -136,6 +141,82 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     return buffer.getvalue()
 
 
+# --- scoring engines (detector.engines): options of `score` --------------------------------
+class Engine(str, Enum):
+    memory = "memory"
+    chunked = "chunked"
+    dask = "dask"
+
+
+def _score_with_engine(
+    engine: Engine,
+    file: Path,
+    model: Path | None,
+    accounts: Path | None,
+    creator: list[str] | None,
+    likes_output: Path | None,
+    scheduler: str | None,
+    partitions: int | None,
+    scope: str,
+) -> Any:
+    """Score with the chunked or Dask engine (full model: scikit-learn is faster on millions of
+    likes than the compiled arrays). The chunked engine streams ``likes_output`` itself."""
+    from detector.persistence import load_model
+
+    fitted = load_model(model)
+    if engine is Engine.chunked:
+        from detector.engines.chunked import score_parquet_chunked
+
+        return score_parquet_chunked(
+            file,
+            fitted,
+            buckets=partitions,
+            likes_output=likes_output,
+            accounts=accounts,
+            creators=creator or None,
+            scope=scope,
+        )
+    from detector.engines.dask_engine import dask_client, read_likes_dask, score_dask
+
+    ddf = read_likes_dask(file)
+    with dask_client(scheduler):
+        return score_dask(
+            ddf,
+            fitted,
+            include_likes=likes_output is not None,
+            accounts=accounts,
+            creators=creator or None,
+            npartitions=partitions,
+            scope=scope,
+            source=str(file),
+        )
+
+
+def _write_score_outputs(
+    report: Any,
+    format: OutputFormat,
+    output: Path | None,
+    likes_output: Path | None,
+    write_likes: bool,
+) -> None:
+    """Render the report to stdout or ``output``; write the per-like table unless written."""
+    from detector.io import write_frame, write_text
+
+    text = _render_creators(report, format)
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        write_text(output, text)
+        _say(f"report written to {output}")
+    if likes_output is not None:
+        if write_likes:
+            write_frame(likes_output, report.likes)
+        _say(f"per-like scores written to {likes_output}")
+
+
+# --- end of scoring engines -------------------------------------------------------------------
+
+
 @app.command()
 def score(
     file: Annotated[
@@ -164,13 +245,63 @@ def score(
         Path | None,
         typer.Option(help="Also write per-like scores and flags (.csv, .parquet or .jsonl)."),
     ] = None,
+    scope: Annotated[
+        Scope,
+        typer.Option(
+            help="batch: also use coordination across all creators in the file; "
+            "creator: each creator's own likes only (same result alone or in any batch)."
+        ),
+    ] = Scope.batch,
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="memory: load the table; chunked: Parquet larger than memory, bounded memory; "
+            "dask: a Dask cluster (pip install 'engagement-detector[dask]')."
+        ),
+    ] = Engine.memory,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine dask: scheduler address (tcp://host:8786); "
+            "default: a local cluster of 2 worker processes."
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Chunked: creator buckets (default: one per 250,000 likes); "
+            "dask: partitions after the shuffle by creator (default: as read).",
+        ),
+    ] = None,
 ) -> None:
     """Score creators: how authentic their likes are, with an interval and reasons.
 
     Example: detector score datasets/sample/likes.csv --format json --output report.json
     """
+    if scheduler is not None and engine is not Engine.dask:
+        raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
+    if partitions is not None and engine is Engine.memory:
+        raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
     with _known_failures():
+        if engine is not Engine.memory:  # scoring engines
+            _refuse_overwrite(output, force)
+            _refuse_overwrite(likes_output, force)
+            with _status(f"scoring {file} with the {engine.value} engine"):
+                report = _score_with_engine(
+                    engine,
+                    file,
+                    model,
+                    accounts,
+                    creator,
+                    likes_output,
+                    scheduler,
+                    partitions,
+                    scope.value,
+                )
+            _write_score_outputs(report, format, output, likes_output, engine is Engine.dask)
+            return
         from detector.errors import SchemaError
         from detector.io import load_likes, write_frame, write_text
         from detector.persistence import load_scorer
@@ -185,7 +316,7 @@ def score(
         likes.attrs["detector_validated"] = True
         fitted = load_scorer(model)
         with _status(f"scoring {len(likes):,} likes"):
-            report = fitted.report(likes, include_likes=likes_output is not None)
+            report = fitted.report(likes, include_likes=likes_output is not None, scope=scope.value)
         text = _render_creators(report, format)
         if output is None or str(output) == "-":
             sys.stdout.write(text)
@@ -307,6 +438,9 @@ def evaluate(
     label_column: Annotated[
         str, typer.Option(help="Label column of the likes (1/true = fake).")
     ] = "is_fake",
+    scope: Annotated[
+        Scope, typer.Option(help="batch or creator (see 'detector score --help').")
+    ] = Scope.batch,
 ) -> None:
     """Measure a model on labelled data, at like level and creator level (JSON on stdout).
 
@@ -327,7 +461,7 @@ def evaluate(
         truth = read_table(creators) if creators is not None else None
         fitted = load_model(model)
         with _status(f"evaluating on {len(likes):,} likes"):
-            metrics = evaluate_model(fitted, likes, label, truth)
+            metrics = evaluate_model(fitted, likes, label, truth, scope=scope.value)
         typer.echo(json.dumps(metrics, indent=2))
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the detector: detection quality (quality.py) and helpers."""

@@ -1,0 +1,559 @@
+"""Detection-quality benchmark: the detector against published rules and plain anomaly detectors.
+
+Run from the repository root::
+
+    python benchmarks/quality.py                 # full size (see BENCHMARKS.md for the runtime)
+    python benchmarks/quality.py --quick         # smoke run, about a minute
+
+Part 1, simulated: a training world and a test world from different seeds. The detector is
+trained on the training world (labels used) and the shipped model is loaded as is; both, and the
+baselines of :mod:`benchmarks.baselines`, score the test world *without* its labels, which are
+used only to compute the figures (per inauthentic tier and overall).
+
+Part 2, real accounts: for each labelled pool in the shared data folder, creators are built from
+the pool's real accounts (:mod:`benchmarks.real_pools`) in two timing modes; the test creators use
+one half of the accounts, the "retrained" detector is trained on creators built from the other
+half. Skipped with a message when the folder is absent.
+
+A readable table goes to stdout, progress to stderr, every figure to a JSON file
+(default ``benchmarks/results/quality.json``, gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import baselines  # noqa: E402
+from benchmarks.baselines import MethodScores  # noqa: E402
+from benchmarks.metrics import SCENARIOS, SIM_GROUPS, pool_metrics, simulated_metrics  # noqa: E402
+from benchmarks.real_pools import (  # noqa: E402
+    POOLS,
+    TIMING_MODES,
+    build_pool_world,
+    resolve_shared_datasets,
+    split_accounts,
+)
+from detector.persistence import default_model_path, load_model, read_sidecar  # noqa: E402
+from detector.schema import validate_likes  # noqa: E402
+from detector.synth import generate_world  # noqa: E402
+from detector.training import train  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = REPO / "benchmarks" / "results" / "quality.json"
+LABEL_COLUMNS = ("is_fake", "tier")
+
+
+def log(message: str) -> None:
+    """Progress line on stderr."""
+    print(f"[quality {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- scoring
+def validated(likes: pd.DataFrame, source: str, label: bool) -> pd.DataFrame:
+    """Likes as the detector's readers return them (labels parsed when ``label``)."""
+    out = validate_likes(likes, source, label_column="is_fake" if label else None)
+    out.attrs["detector_validated"] = True
+    return out
+
+
+def unlabelled(likes: pd.DataFrame) -> pd.DataFrame:
+    """The validated likes without any ground-truth column: what every scorer sees."""
+    out = likes.drop(columns=[c for c in LABEL_COLUMNS if c in likes.columns])
+    out.attrs["detector_validated"] = True
+    return out
+
+
+def detector_scores(
+    name: str, model: Any, likes: pd.DataFrame, scope: str | None = None
+) -> MethodScores:
+    """Score with ``model.report`` (creator ranking = ``suspicion_index``).
+
+    ``scope`` None is the model's default ("batch"); "creator" leaves out the features that look
+    across creators, so a creator's result depends on its own likes only.
+    """
+    start = time.perf_counter()
+    if scope is None:
+        report = model.report(likes, include_likes=True)
+    else:
+        report = model.report(likes, include_likes=True, scope=scope)
+    creators = report.creators
+    table = pd.DataFrame(
+        {
+            "creator_id": creators["creator_id"].astype(str),
+            "rank_score": creators["suspicion_index"].astype(float),
+            "share": creators["inauthentic_share"].astype(float),
+            "low": creators["inauthentic_share_low"].astype(float),
+            "high": creators["inauthentic_share_high"].astype(float),
+            "flagged": creators["verdict"] != "authentic",
+        }
+    )
+    return MethodScores(
+        name,
+        report.likes["score"].to_numpy(dtype=float),
+        table,
+        time.perf_counter() - start,
+        note=f"{len(report.meta['features_used'])} features",
+        extra={
+            "scope": scope or "default",
+            "features_used": list(report.meta["features_used"]),
+            "false_positive_rate": report.meta["false_positive_rate"],
+            "true_positive_rate": report.meta["true_positive_rate"],
+        },
+        like_flagged=report.likes["flagged"].to_numpy(dtype=bool),
+    )
+
+
+def score_all(models: dict[str, Any], likes: pd.DataFrame) -> dict[str, MethodScores]:
+    """Every method on the same unlabelled table.
+
+    Each detector model is scored twice: with its default scope and with ``scope="creator"``.
+    """
+    out: dict[str, MethodScores] = {}
+    for name, model in models.items():
+        out[name] = detector_scores(name, model, likes)
+        out[f"{name}/creator_scope"] = detector_scores(
+            f"{name}/creator_scope", model, likes, "creator"
+        )
+    out["rule_of_thumb"] = baselines.rule_of_thumb(likes)
+    out["isolation_forest"] = baselines.isolation_forest(likes)
+    out["ecod"] = baselines.ecod(likes)
+    return out
+
+
+def _method_record(method: MethodScores, figures: dict[str, Any]) -> dict[str, Any]:
+    return {**figures, "seconds": round(method.seconds, 3), "extra": method.extra}
+
+
+# ----------------------------------------------------------------------------- part 1
+def run_simulated(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
+    """Train on one simulated world, score another; figures per tier."""
+    start = time.perf_counter()
+    log(
+        f"simulated: generating the training world ({args.creators} creators, seed {args.train_seed})"
+    )
+    train_likes, _ = generate_world(args.creators, args.train_seed)
+    train_likes = validated(train_likes, "training world", label=True)
+    log(f"simulated: generating the test world ({args.creators} creators, seed {args.test_seed})")
+    test_likes, test_creators = generate_world(args.creators, args.test_seed)
+    test_likes = validated(test_likes, "test world", label=True)
+    timings["simulated_generate"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    log(f"simulated: training the detector on {len(train_likes):,} likes")
+    model, _ = train(train_likes, "is_fake", holdout=0, random_state=0)
+    timings["simulated_train"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    log(f"simulated: scoring {len(test_likes):,} test likes with every method")
+    methods = score_all(
+        {"detector_retrained": model, "detector_shipped": shipped}, unlabelled(test_likes)
+    )
+    truth = test_likes[["creator_id", "is_fake", "tier"]]
+    results = {
+        name: _method_record(m, simulated_metrics(m, truth, test_creators))
+        for name, m in methods.items()
+    }
+    timings["simulated_score"] = time.perf_counter() - start
+    counts = test_creators.groupby(["tier"]).size().to_dict()
+    return {
+        "train_seed": args.train_seed,
+        "test_seed": args.test_seed,
+        "creators": args.creators,
+        "train_likes": len(train_likes),
+        "test_likes": len(test_likes),
+        "test_fake_likes": int(test_likes["is_fake"].sum()),
+        "test_creators_by_tier": {k: int(v) for k, v in counts.items()},
+        "test_creators_by_scenario": {
+            k: int(v) for k, v in test_creators.groupby("scenario").size().items()
+        },
+        "methods": results,
+    }
+
+
+# ----------------------------------------------------------------------------- part 2
+def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
+    """Every labelled pool x timing mode: shipped, retrained and baselines on the same creators."""
+    root = resolve_shared_datasets(args.shared_datasets)
+    if not root.is_dir():
+        message = (
+            f"Real pools skipped: shared data folder {root} not found "
+            f"(give --shared-datasets PATH or set DETECTOR_SHARED_DATASETS)"
+        )
+        log(message)
+        return {"status": "skipped", "reason": message, "path": str(root)}
+    start = time.perf_counter()
+    pools: dict[str, Any] = {}
+    for index, (name, info) in enumerate(POOLS.items()):
+        try:
+            accounts = info.loader(root)
+        except (OSError, ValueError, KeyError) as error:
+            log(f"real pool {name}: skipped ({error})")
+            pools[name] = {"status": "skipped", "reason": str(error)}
+            continue
+        first, second = split_accounts(accounts, seed=args.pool_seed + index)
+        entry: dict[str, Any] = {
+            "status": "ok",
+            "platform": info.platform,
+            "note": info.note,
+            "accounts": {
+                "genuine": int((accounts["is_fake"] == 0).sum()),
+                "fake": int((accounts["is_fake"] == 1).sum()),
+            },
+            "columns": [  # contract columns of the built likes
+                "account_created_at" if c == "account_age_days" else c
+                for c in accounts.columns
+                if c not in ("is_fake", "source_class")
+            ],
+            "modes": {},
+        }
+        for m, mode in enumerate(TIMING_MODES):
+            seed = 1000 * (args.pool_seed + 1) + 10 * index + m
+            log(f"real pool {name}, {mode} timing: building creators")
+            train_likes, train_creators = build_pool_world(
+                first, n_creators=args.pool_creators, timing=mode, seed=seed, prefix="t"
+            )
+            test_likes, test_creators = build_pool_world(
+                second, n_creators=args.pool_creators, timing=mode, seed=seed + 5, prefix="r"
+            )
+            train_likes = validated(train_likes, f"{name} training creators", label=True)
+            test_likes = validated(test_likes, f"{name} test creators", label=True)
+            log(f"real pool {name}, {mode} timing: training on {len(train_likes):,} likes")
+            model, _ = train(train_likes, "is_fake", holdout=0, random_state=0)
+            log(f"real pool {name}, {mode} timing: scoring {len(test_likes):,} likes")
+            methods = score_all(
+                {"detector_retrained": model, "detector_shipped": shipped},
+                unlabelled(test_likes),
+            )
+            entry["modes"][mode] = {
+                "test_likes": len(test_likes),
+                "test_fake_likes": int(test_likes["is_fake"].sum()),
+                "test_creators": len(test_creators),
+                "test_inflated": int((test_creators["inauthentic_share"] > 0).sum()),
+                "accounts_used": dict(test_creators.attrs),
+                "train_likes": len(train_likes),
+                "train_creators": len(train_creators),
+                "methods": {
+                    k: _method_record(v, pool_metrics(v, test_likes, test_creators))
+                    for k, v in methods.items()
+                },
+            }
+        pools[name] = entry
+    timings["real_pools"] = time.perf_counter() - start
+    return {"status": "ok", "path": str(root), "pools": pools}
+
+
+# ----------------------------------------------------------------------------- output
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def simulated_tables(sim: dict) -> str:
+    """Markdown tables of part 1."""
+    header = [
+        "tier",
+        "method",
+        "like ROC AUC",
+        "like PR AUC",
+        "creator ROC AUC",
+        "creator PR AUC",
+        "share MAE",
+        "90% interval coverage",
+    ]
+    rows: list[list[Any]] = []
+    skipped: list[str] = []
+    for group in (*SIM_GROUPS, "clean"):
+        for name, rec in sim["methods"].items():
+            if not rec["available"]:
+                if group == SIM_GROUPS[0]:
+                    skipped.append(f"{name}: {rec['note']}")
+                continue
+            g = rec["groups"][group]
+            rows.append(
+                [
+                    group,
+                    name,
+                    g.get("like_roc_auc"),
+                    g.get("like_pr_auc"),
+                    g.get("creator_roc_auc"),
+                    g.get("creator_pr_auc"),
+                    g["share_mae"],
+                    g["interval_coverage"],
+                ]
+            )
+    flag_rows = [
+        [
+            name,
+            *(rec["flagged_clean"][s] for s in SCENARIOS),
+            rec["authentic_likes_flagged"],
+            rec["fake_likes_flagged"],
+        ]
+        for name, rec in sim["methods"].items()
+        if rec["available"]
+    ]
+    text = [
+        f"Simulated: trained on seed {sim['train_seed']}, tested on seed {sim['test_seed']} "
+        f"({sim['creators']} creators, {sim['test_likes']:,} likes, "
+        f"{sim['test_fake_likes']:,} fake; creators by tier {sim['test_creators_by_tier']}, "
+        f"by scenario {sim['test_creators_by_scenario']})",
+        "",
+        _table(header, rows),
+        "",
+        "Clean creators not called authentic, by scenario (detector: verdict != authentic; "
+        "baselines: estimated share >= 10%), and likes flagged at each method's own threshold",
+        "",
+        _table(
+            [
+                "method",
+                *SCENARIOS,
+                "authentic likes flagged",
+                "fake likes flagged",
+            ],
+            flag_rows,
+        ),
+    ]
+    if skipped:
+        text += ["", "Not run: " + "; ".join(skipped)]
+    return "\n".join(text)
+
+
+def pool_tables(real: dict) -> str:
+    """Markdown tables of part 2, one per timing mode."""
+    if real.get("status") != "ok":
+        return str(real.get("reason", "Real pools skipped"))
+    header = [
+        "pool",
+        "method",
+        "creator ROC AUC",
+        "creator PR AUC",
+        "share MAE",
+        "clean flagged",
+        "like ROC AUC",
+        "creator ROC AUC, mean like score",
+        "authentic likes flagged",
+        "fake likes flagged",
+    ]
+    notes: list[str] = []
+    worlds: list[str] = []
+    tables: dict[str, list[list[Any]]] = {}
+    for pool, entry in real["pools"].items():
+        if entry.get("status") != "ok":
+            notes.append(f"{pool}: {entry.get('reason')}")
+            continue
+        for mode, result in entry["modes"].items():
+            used = result["accounts_used"]
+            worlds.append(
+                f"- {pool} ({entry['accounts']['genuine']:,} genuine / "
+                f"{entry['accounts']['fake']:,} fake accounts; columns "
+                f"{', '.join(entry['columns'])}), {mode} timing: {result['test_creators']} test "
+                f"creators ({result['test_inflated']} inflated), {result['test_likes']:,} likes "
+                f"({result['test_fake_likes']:,} fake) from {used['genuine_accounts_used']:,} "
+                f"genuine and {used['fake_accounts_used']:,} fake accounts; a liker likes "
+                f"{used['creators_per_genuine_liker']} (genuine) / "
+                f"{used['creators_per_fake_liker']} (fake) creators on average"
+            )
+            for name, rec in result["methods"].items():
+                if not rec["available"]:
+                    if name != "ecod":
+                        notes.append(f"{pool}/{name}: {rec['note']}")
+                    continue
+                tables.setdefault(mode, []).append(
+                    [
+                        pool,
+                        name,
+                        rec["creator_roc_auc"],
+                        rec["creator_pr_auc"],
+                        rec["share_mae"],
+                        rec["clean_flagged"],
+                        rec["like_roc_auc"],
+                        rec["creator_roc_auc_mean_like_score"],
+                        rec["authentic_likes_flagged"],
+                        rec["fake_likes_flagged"],
+                    ]
+                )
+    text = ["Real account pools (test creators from one half of each pool's accounts)", ""]
+    text += worlds
+    for mode, rows in tables.items():
+        text += ["", f"Timing mode: {mode}", "", _table(header, rows)]
+    if notes:
+        text += ["", "Not run: " + "; ".join(sorted(set(notes)))]
+    return "\n".join(text)
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, CPU, Python and package versions."""
+    memory = None
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("MemTotal:"):
+                    memory = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    cpu = platform.processor() or None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in handle if ln.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    versions: dict[str, str | None] = {}
+    for package in ("engagement-detector", "numpy", "pandas", "scikit-learn", "pyarrow", "pyod"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": memory,
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
+
+
+def git_state() -> dict[str, Any]:
+    """Commit of the working tree and whether ``detector/`` or ``models/`` differ from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "detector", "models"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "uncommitted_detector_changes": None}
+    return {"commit": commit, "uncommitted_detector_changes": [line[3:] for line in changed]}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        description="Detection-quality benchmark: detector vs baselines, simulated and real pools.",
+        epilog="Example: python benchmarks/quality.py --creators 400 --output /tmp/quality.json",
+    )
+    parser.add_argument(
+        "--creators",
+        type=int,
+        default=None,
+        help="creators per simulated world (default 400; 60 with --quick)",
+    )
+    parser.add_argument(
+        "--train-seed", type=int, default=1, help="seed of the simulated training world"
+    )
+    parser.add_argument("--test-seed", type=int, default=2, help="seed of the simulated test world")
+    parser.add_argument(
+        "--pool-creators",
+        type=int,
+        default=None,
+        help="creators per real-pool world (default 180; 45 with --quick)",
+    )
+    parser.add_argument(
+        "--pool-seed", type=int, default=0, help="seed of the account splits and real-pool creators"
+    )
+    parser.add_argument(
+        "--shared-datasets",
+        default=None,
+        help="folder of the real labelled pools (default: $DETECTOR_SHARED_DATASETS or <repo>/../shared/datasets)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"JSON results file (default {DEFAULT_OUTPUT.relative_to(REPO)})",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    args = parser.parse_args(argv)
+    if args.creators is None:
+        args.creators = 60 if args.quick else 400
+    if args.pool_creators is None:
+        args.pool_creators = 45 if args.quick else 180
+    if args.train_seed == args.test_seed:
+        parser.error("--train-seed and --test-seed must differ")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both parts, print the tables, write the JSON."""
+    args = parse_args(argv)
+    started = dt.datetime.now(dt.timezone.utc)
+    wall = time.perf_counter()
+    timings: dict[str, float] = {}
+    model_path = default_model_path()
+    shipped = load_model(model_path)
+    shipped_info = {
+        k: v
+        for k, v in read_sidecar(model_path).items()
+        if k in ("created_at", "sha256", "training")
+    }
+    sim = run_simulated(args, shipped, timings)
+    print(simulated_tables(sim), flush=True)
+    real = run_real_pools(args, shipped, timings)
+    print("\n" + pool_tables(real), flush=True)
+    timings["total"] = time.perf_counter() - wall
+    result = {
+        "command": "python " + " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]])
+        if argv is None
+        else "python benchmarks/quality.py " + " ".join(argv),
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "git": git_state(),
+        "shipped_model": {"path": str(model_path), **shipped_info},
+        "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "simulated": sim,
+        "real_pools": real,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_name(f".{args.output.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_jsonable(result), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, args.output)
+    log(f"done in {timings['total']:.0f} s; figures written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Scoring engines for data larger than memory: chunked (one machine) and Dask (a cluster).
+
+Both rest on one invariant: a partition that holds *all* the likes of each of its creators can
+be scored on its own once the liker table (one row per distinct liker, see
+:mod:`detector.features.footprint`) is known. Each engine therefore
+
+1. splits the likes into partitions of whole creators (hash of ``creator_id``),
+2. runs :func:`first_pass` on every partition and adds up the per-liker summaries,
+3. runs :func:`second_pass` on every partition with the combined table and the model,
+4. :func:`assemble`\\ s the partial reports into one, in the order the in-memory engine gives.
+
+Every row carries an order key (its position in the input), so the assembled report lists
+creators, posts and likes in first-appearance order, exactly as ``model.report(likes)`` does.
+
+- :func:`detector.engines.chunked.score_parquet_chunked`: Parquet file or folder, bounded memory.
+- :func:`detector.engines.dask_engine.score_dask`: a ``dask.dataframe.DataFrame`` on any
+  scheduler (imports Dask lazily; the core library never needs it).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from detector.errors import DetectorError
+from detector.features import combine_liker_summaries, finish_features, partition_features
+from detector.features.catalogue import FEATURES
+from detector.schema import (
+    BOOLEAN_COLUMNS,
+    COUNT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TIMESTAMP_COLUMNS,
+    join_accounts,
+    validate_likes,
+)
+
+if TYPE_CHECKING:
+    from detector.model import AuthenticityModel
+    from detector.report import CreatorReport
+
+__all__ = [
+    "CONTRACT_COLUMNS",
+    "MissingDependencyError",
+    "PartialReport",
+    "assemble",
+    "first_pass",
+    "reduce_summaries",
+    "score_dask",
+    "score_parquet_chunked",
+    "second_pass",
+]
+
+CONTRACT_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+"""Columns the engines read: everything else in the input never reaches the model."""
+FEATURES_INPUTS = frozenset(c for info in FEATURES.values() for c in info.requires)
+"""Input columns some feature needs: the ones whose presence changes the feature set."""
+ROW_KEY = "_detector_row"
+"""Column holding each like's position in the input (its order key) while partitioned."""
+
+
+class MissingDependencyError(DetectorError, ImportError):
+    """An optional dependency (Dask) is needed for what was asked and is not installed."""
+
+
+@dataclass
+class PartialReport:
+    """The report of one partition plus the order keys needed to put partitions back in order."""
+
+    report: CreatorReport
+    creator_first: np.ndarray
+    post_first: np.ndarray
+    like_rows: np.ndarray | None
+    present: list[str]
+
+
+def contract_columns(names: Iterable[str]) -> list[str]:
+    """The input columns the engines keep (required and optional contract columns), in order."""
+    wanted = set(CONTRACT_COLUMNS)
+    return [n for n in names if n in wanted]
+
+
+def validated_sample(columns: Sequence[str]) -> pd.DataFrame:
+    """One made-up row with the dtypes :func:`validate_likes` gives ``columns``, plus the order
+    key: the schema every partition of validated likes has (``.iloc[:0]`` for an empty one)."""
+    sample: dict[str, list[object]] = {}
+    for column in columns:
+        if column in TIMESTAMP_COLUMNS:
+            sample[column] = ["2000-01-01T00:00:00Z"]
+        elif column in COUNT_COLUMNS:
+            sample[column] = [0]
+        elif column in BOOLEAN_COLUMNS:
+            sample[column] = ["true"]
+        else:  # ids, username and anything else: text
+            sample[column] = ["x"]
+    frame = pd.DataFrame(sample)
+    if all(c in frame.columns for c in REQUIRED_COLUMNS):
+        frame = validate_likes(frame, "sample")
+    frame[ROW_KEY] = np.zeros(len(frame), dtype=np.int64)
+    return frame
+
+
+def resolve_scope(model: AuthenticityModel, scope: str | None) -> str:
+    """The scoring scope: the one asked for, else the model's."""
+    scope = scope or model.scope
+    if scope not in ("batch", "creator"):
+        raise ValueError(f"scope must be 'batch' or 'creator', got {scope!r}")
+    return scope
+
+
+def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sort a partition by its order key; return it without the key (fresh index) and the keys."""
+    frame = frame.sort_values(ROW_KEY, kind="stable")
+    rows = frame[ROW_KEY].to_numpy(dtype=np.int64)
+    likes = frame.drop(columns=ROW_KEY).reset_index(drop=True)
+    likes.attrs["detector_validated"] = True
+    return likes, rows
+
+
+def with_accounts(
+    likes: pd.DataFrame, accounts: pd.DataFrame | None, source: str = "accounts"
+) -> pd.DataFrame:
+    """Join the liker accounts table onto validated likes (no-op without one)."""
+    if accounts is None:
+        return likes
+    joined = join_accounts(likes, accounts, source)
+    joined.attrs["detector_validated"] = True
+    return joined
+
+
+def first_pass(likes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Pass 1 on a partition of whole creators: per-liker summary and the columns with values."""
+    part = partition_features(likes)
+    return part.summary, [c for c in part.present if c in FEATURES_INPUTS]
+
+
+def reduce_summaries(summaries: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Combine partial liker summaries (sums and maxima: any grouping gives the same table)."""
+    return combine_liker_summaries(list(summaries))
+
+
+def second_pass(
+    likes: pd.DataFrame,
+    rows: np.ndarray,
+    model: AuthenticityModel,
+    table: pd.DataFrame | None,
+    include_likes: bool = False,
+) -> PartialReport:
+    """Pass 2 on a partition: features with the liker table (None: creator scope) and report.
+
+    Partition features are recomputed here rather than kept from pass 1: they are several
+    times the size of the likes, and recomputing them is cheaper than spilling them.
+    """
+    from detector.report import build_report
+
+    part = partition_features(likes)
+    features = finish_features(likes, part, table)
+    report = build_report(model, likes, include_likes=include_likes, features=features)
+    keys = pd.DataFrame(
+        {"c": likes["creator_id"].to_numpy(), "p": likes["post_id"].to_numpy(), "r": rows}
+    )
+    creator_first = keys.groupby("c", sort=False)["r"].min()
+    post_first = keys.groupby(["c", "p"], sort=False)["r"].min()
+    posts = pd.MultiIndex.from_frame(report.posts[["creator_id", "post_id"]])
+    return PartialReport(
+        report=report,
+        creator_first=creator_first.reindex(report.creators["creator_id"]).to_numpy(),
+        post_first=post_first.reindex(posts).to_numpy(),
+        like_rows=rows if include_likes else None,
+        present=[c for c in part.present if c in FEATURES_INPUTS],
+    )
+
+
+def check_present(present: Sequence[Sequence[str]]) -> list[str]:
+    """Columns with values somewhere; warn when some partition has none at all in one of them.
+
+    Such a partition is scored without the features that need the column (its creators then
+    differ from in-memory scoring, which imputes the reference median for their likes).
+    """
+    everywhere = set.intersection(*(set(p) for p in present)) if present else set()
+    anywhere = set().union(*(set(p) for p in present)) if present else set()
+    partial = sorted(anywhere - everywhere)
+    if partial:
+        lacking = sum(1 for p in present if not anywhere <= set(p))
+        warnings.warn(
+            f"{lacking} of {len(present)} partition(s) have no value at all in column(s) "
+            f"{partial}; their creators are scored without the features that need them "
+            f"(use fewer partitions to score them exactly as in memory)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return sorted(anywhere)
+
+
+def warm_model(model: AuthenticityModel, present: Iterable[str], scope: str) -> None:
+    """Fit (and cache) the model's forest for the feature set the partitions will use.
+
+    Done once before the partitions are scored, so that workers receive a model that does not
+    need to refit anything.
+    """
+    from detector.errors import NotEnoughDataError
+    from detector.features.catalogue import available_features
+
+    if not hasattr(model, "feature_set"):  # e.g. compiled arrays: nothing to fit
+        return
+    names = set(available_features(list(present), scope))
+    wanted = tuple(n for n in model.feature_names_in_ if n in names)
+    if wanted:
+        try:
+            model.feature_set(wanted)
+        except NotEnoughDataError:
+            pass  # the partitions will raise the same error with context
+
+
+def assemble(partials: Sequence[PartialReport]) -> CreatorReport:
+    """Combine partial reports and restore the in-memory order of creators, posts and likes."""
+    from detector.report import CreatorReport, combine_reports
+
+    if not partials:
+        raise ValueError("no partial reports to assemble")
+    combined = combine_reports([p.report for p in partials])
+    creators = _ordered(
+        _common_dtypes(combined.creators, [p.report.creators for p in partials]),
+        np.concatenate([p.creator_first for p in partials]),
+    )
+    posts = _ordered(combined.posts, np.concatenate([p.post_first for p in partials]))
+    likes = combined.likes
+    if likes is not None:
+        rows = np.concatenate([p.like_rows for p in partials if p.like_rows is not None])
+        likes = _ordered(likes, rows)
+    return CreatorReport(creators=creators, posts=posts, likes=likes, meta=combined.meta)
+
+
+def _common_dtypes(combined: pd.DataFrame, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Give a column the dtype its partitions agree on where some had no value at all.
+
+    A partition without any burst has all-missing ``object`` burst columns; concatenated with
+    the ``float64`` of the others they would turn the whole column into ``object``.
+    """
+    for column in combined.columns:
+        kinds = {p[column].dtype for p in parts if p[column].notna().any()}
+        if len(kinds) == 1 and combined[column].dtype != (kind := kinds.pop()):
+            combined[column] = combined[column].astype(kind)
+    return combined
+
+
+def _ordered(frame: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    return frame.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
+
+
+def score_parquet_chunked(
+    path: str | Path, model: AuthenticityModel, **options: object
+) -> CreatorReport:
+    """Score a Parquet file or folder with bounded memory (see :mod:`.chunked`)."""
+    from detector.engines.chunked import score_parquet_chunked as run
+
+    return run(path, model, **options)  # type: ignore[arg-type]
+
+
+def score_dask(ddf: object, model: AuthenticityModel, **options: object) -> CreatorReport:
+    """Score a ``dask.dataframe.DataFrame`` on the current Dask scheduler (see :mod:`.dask_engine`)."""
+    from detector.engines.dask_engine import score_dask as run
+
+    return run(ddf, model, **options)  # type: ignore[arg-type]

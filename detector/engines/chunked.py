@@ -1,0 +1,369 @@
+"""Chunked engine: score a Parquet file or folder larger than memory, on one machine.
+
+Design (memory is bounded by one bucket of whole creators plus the liker table):
+
+- **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
+  only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
+  errors name the file and the row within it), keeps its position in the input as an order key,
+  and its rows go to one of ``K`` temporary Parquet *buckets* by a stable hash of
+  ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process). Every creator's
+  likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
+  :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`).
+- **Pass 1, liker table.** Each bucket is read back (and joined to the accounts table, if any),
+  :func:`detector.features.partition_features` runs on it and only its per-liker summary is
+  kept, added to a running liker table (one row per distinct liker). Skipped in
+  ``scope="creator"``, which needs no table.
+- **Pass 2, reports.** Each bucket is read again and its partition features are *recomputed*
+  rather than spilled (they are several times the size of the likes and cheap to recompute);
+  :func:`detector.features.finish_features` adds the footprint features from the table and
+  :func:`detector.report.build_report` scores the bucket. Per-like rows go to a temporary run
+  per bucket; at the end the runs are merged by order key into ``likes_output`` (written
+  atomically), so the file lists likes in input order, as the in-memory engine does.
+- The partial reports are combined and put back in input order (:func:`detector.engines.assemble`):
+  the result equals ``model.report(likes)`` on the whole table.
+
+A single creator cannot be split: the largest bucket holds at least the largest creator.
+Temporary files live in a temporary folder (under ``tmpdir`` if given) removed on exit, also on
+error or interruption.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from detector.engines import (
+    ROW_KEY,
+    PartialReport,
+    assemble,
+    check_present,
+    contract_columns,
+    first_pass,
+    reduce_summaries,
+    resolve_scope,
+    second_pass,
+    split_rows,
+    validated_sample,
+    warm_model,
+    with_accounts,
+)
+from detector.errors import InputFormatError, SchemaError
+from detector.io import atomic_write, detect_format, read_table
+from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
+
+if TYPE_CHECKING:
+    from detector.model import AuthenticityModel
+    from detector.report import CreatorReport
+
+__all__ = ["BUCKET_ROWS", "MAX_AUTO_BUCKETS", "bucket_of", "score_parquet_chunked"]
+
+BUCKET_ROWS = 250_000
+"""Likes per bucket aimed at when the number of buckets is not given."""
+MAX_AUTO_BUCKETS = 256
+"""Cap on the automatic number of buckets (each is an open file during the spill)."""
+BATCH_ROWS = 65_536
+"""Rows per record batch read from the input (and per chunk of the per-like merge)."""
+
+
+def score_parquet_chunked(
+    path: str | Path,
+    model: AuthenticityModel,
+    *,
+    buckets: int | None = None,
+    include_likes: bool = False,
+    likes_output: str | Path | None = None,
+    tmpdir: str | Path | None = None,
+    accounts: str | Path | pd.DataFrame | None = None,
+    creators: Sequence[str] | None = None,
+    scope: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> CreatorReport:
+    """Score a Parquet file or folder of Parquet files with bounded memory.
+
+    Parameters
+    ----------
+    path : Parquet file or folder of Parquet files following the data contract.
+    model : fitted :class:`detector.model.AuthenticityModel`.
+    buckets : number of creator buckets (default: about one per :data:`BUCKET_ROWS` likes).
+    include_likes : keep the per-like table in the returned report (in memory).
+    likes_output : also write per-like scores here (.parquet, .csv, .tsv or .jsonl), streamed.
+    tmpdir : parent folder for the temporary buckets (default: the system's).
+    accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
+    creators : only score these creator ids.
+    scope : "batch" or "creator" (default: the model's).
+    batch_rows : rows per record batch read from the input.
+
+    Returns
+    -------
+    CreatorReport equal to ``model.report(likes)`` on the whole (filtered) table.
+    """
+    if buckets is not None and buckets < 1:
+        raise ValueError(f"buckets must be at least 1, got {buckets}")
+    scope = resolve_scope(model, scope)
+    fragments, columns, total = _open(Path(path))
+    k = buckets or min(max(math.ceil(total / BUCKET_ROWS), 1), MAX_AUTO_BUCKETS)
+    account_table, account_source = _accounts(accounts)
+    wanted = None if creators is None else list(creators)
+    out_format = None if likes_output is None else detect_format(likes_output)
+    with tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp:
+        folder = Path(tmp)
+        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path))
+
+        def read(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
+            likes, rows = split_rows(_read_parquet(file))
+            return with_accounts(likes, account_table, account_source), rows
+
+        table = None
+        present: list[list[str]] = []
+        if scope == "batch":  # pass 1: the liker table
+            for file in files:
+                summary, columns_present = first_pass(read(file)[0])
+                table = summary if table is None else reduce_summaries([table, summary])
+                present.append(columns_present)
+            warm_model(model, check_present(present), scope)
+
+        keep = include_likes or likes_output is not None
+        partials: list[PartialReport] = []
+        runs: list[Path] = []
+        for file in files:  # pass 2: partial reports
+            likes, rows = read(file)
+            partial = second_pass(likes, rows, model, table, include_likes=keep)
+            if likes_output is not None:
+                runs.append(folder / f"likes-{file.stem}.parquet")
+                partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(runs[-1], index=False)
+                if not include_likes:
+                    partial.report.likes = None
+                    partial.like_rows = None
+            partials.append(partial)
+            del likes, rows
+        if scope == "creator":
+            check_present([p.present for p in partials])
+        report = assemble(partials)
+        if likes_output is not None:
+            atomic_write(
+                likes_output, lambda target: _merge_runs(runs, target, out_format, batch_rows)
+            )
+    return report
+
+
+def bucket_of(creator_id: pd.Series, k: int) -> np.ndarray:
+    """Bucket (0..k-1) of each like: a stable hash of its creator id, the same in any process."""
+    codes, uniques = pd.factorize(creator_id)
+    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object))
+    return (hashed % np.uint64(k)).astype(np.int64)[codes]
+
+
+# --------------------------------------------------------------------------------- reading
+def _open(path: Path) -> tuple[list[ds.Fragment], list[str], int]:
+    """The Parquet files, the contract columns found in any of them, and the row count."""
+    if str(path) == "-":
+        raise InputFormatError(
+            "<stdin>: the chunked engine reads Parquet files, not standard input"
+        )
+    if not path.exists():
+        raise InputFormatError(f"{path}: file not found")
+    fmt = detect_format(path)
+    if fmt != "parquet":
+        raise InputFormatError(
+            f"{path}: the chunked engine reads a .parquet file or a folder of Parquet files, "
+            f"not {fmt} (use --engine memory or --engine dask)"
+        )
+    try:
+        fragments = list(ds.dataset(path, format="parquet").get_fragments())
+    except (pa.ArrowException, OSError) as error:
+        raise InputFormatError(f"{path}: cannot be read as parquet: {_first_line(error)}") from None
+    names: dict[str, None] = {}
+    total = 0
+    for fragment in fragments:
+        try:
+            found = fragment.physical_schema.names
+            total += fragment.count_rows()
+        except (pa.ArrowException, OSError) as error:
+            raise InputFormatError(
+                f"{fragment.path}: cannot be read as parquet: {_first_line(error)}"
+            ) from None
+        check_required(pd.DataFrame(columns=found), REQUIRED_COLUMNS, fragment.path)
+        names.update(dict.fromkeys(found))
+    if not fragments:
+        check_required(pd.DataFrame(), REQUIRED_COLUMNS, str(path))
+    if total == 0:
+        raise SchemaError(f"{path}: no rows (expected one row per like)")
+    return fragments, contract_columns(names), total
+
+
+def _batches(fragment: ds.Fragment, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
+    """The file's batches as DataFrames of the wanted columns it has (each with its own type)."""
+    own = [c for c in columns if c in fragment.physical_schema.names]
+    try:
+        for batch in fragment.to_batches(columns=own, batch_size=batch_rows):
+            if batch.num_rows:
+                yield batch.to_pandas()
+    except (pa.ArrowException, OSError) as error:
+        raise InputFormatError(
+            f"{fragment.path}: cannot be read as parquet: {_first_line(error)}"
+        ) from None
+
+
+def _conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """Validated likes as an Arrow table of the bucket schema (absent columns all null)."""
+    n = len(frame)
+    arrays = [
+        pa.Array.from_pandas(frame[field.name]).cast(field.type)
+        if field.name in frame.columns
+        else pa.nulls(n, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    return pq.read_table(file).to_pandas()
+
+
+def _accounts(
+    accounts: str | Path | pd.DataFrame | None,
+) -> tuple[pd.DataFrame | None, str]:
+    if accounts is None or isinstance(accounts, pd.DataFrame):
+        return accounts, "accounts"
+    return read_table(accounts), str(accounts)
+
+
+# ----------------------------------------------------------------------------------- pass 0
+_ROW = re.compile(r"^(?P<head>.*?: column '[^']*' row )(?P<row>\d+)")
+
+
+def _validate(frame: pd.DataFrame, source: str, offset: int) -> pd.DataFrame:
+    """Validate one batch; row numbers in errors count from the start of its file."""
+    try:
+        return validate_likes(frame, source)
+    except SchemaError as error:
+        message = str(error)
+        match = _ROW.match(message)
+        if match and message.startswith(source) and offset:
+            row = int(match["row"]) + offset
+            message = f"{match['head']}{row}{message[match.end() :]}"
+        raise SchemaError(message) from None
+
+
+def _spill(
+    fragments: list[ds.Fragment],
+    columns: list[str],
+    k: int,
+    folder: Path,
+    batch_rows: int,
+    creators: list[str] | None,
+    name: str,
+) -> list[Path]:
+    """Stream the input into ``k`` bucket files of whole creators; return the non-empty ones."""
+    paths = [folder / f"bucket-{b:05d}.parquet" for b in range(k)]
+    schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
+    writers: dict[int, pq.ParquetWriter] = {}
+    position = 0
+    with ExitStack() as stack:
+        for fragment in fragments:
+            offset = 0
+            for frame in _batches(fragment, columns, batch_rows):
+                n = len(frame)
+                likes = _validate(frame, fragment.path, offset)
+                likes[ROW_KEY] = np.arange(position, position + n, dtype=np.int64)
+                offset += n
+                position += n
+                if creators is not None:
+                    likes = likes[likes["creator_id"].isin(creators).to_numpy()]
+                    if likes.empty:
+                        continue
+                bucket = bucket_of(likes["creator_id"], k)
+                order = np.argsort(bucket, kind="stable")
+                bounds = np.searchsorted(bucket[order], np.arange(k + 1))
+                table = _conform(likes.iloc[order], schema)
+                for b in np.flatnonzero(np.diff(bounds)):
+                    if b not in writers:
+                        writers[b] = stack.enter_context(pq.ParquetWriter(paths[b], schema))
+                    writers[b].write_table(table.slice(bounds[b], bounds[b + 1] - bounds[b]))
+                del likes, table
+    if not writers:
+        listed = ", ".join(creators or [])
+        raise SchemaError(f"{name}: no likes for creator(s) {listed}")
+    return [paths[b] for b in sorted(writers)]
+
+
+# ------------------------------------------------------------------------- per-like output
+def _merge_runs(runs: list[Path], target: Path, fmt: str, batch_rows: int) -> None:
+    """Merge per-bucket per-like runs (each sorted by order key) into ``target``, in order.
+
+    Each step emits every buffered row whose key is at most the smallest last key among the
+    buffers (no row still unread can come before it), so memory holds one chunk per run.
+    """
+    readers = [pq.ParquetFile(run).iter_batches(batch_size=batch_rows) for run in runs]
+    heads = [_next_chunk(reader) for reader in readers]
+    with _sink(target, fmt) as write:
+        while True:
+            live = [i for i, head in enumerate(heads) if head is not None]
+            if not live:
+                break
+            bound = min(heads[i][ROW_KEY].iat[-1] for i in live)
+            parts = []
+            for i in live:
+                head = heads[i]
+                cut = int(np.searchsorted(head[ROW_KEY].to_numpy(), bound, side="right"))
+                parts.append(head.iloc[:cut])
+                heads[i] = head.iloc[cut:] if cut < len(head) else _next_chunk(readers[i])
+            chunk = pd.concat(parts, ignore_index=True).sort_values(ROW_KEY, kind="stable")
+            write(chunk.drop(columns=ROW_KEY).reset_index(drop=True))
+
+
+def _next_chunk(reader: Iterator[pa.RecordBatch]) -> pd.DataFrame | None:
+    for batch in reader:
+        if batch.num_rows:
+            return batch.to_pandas()
+    return None
+
+
+class _sink:
+    """Context manager giving ``write(chunk)`` that appends DataFrame chunks to one file."""
+
+    def __init__(self, target: Path, fmt: str) -> None:
+        self.target, self.fmt = target, fmt
+        self.writer: pq.ParquetWriter | None = None
+        self.handle: IO[str] | None = None
+        self.first = True
+
+    def __enter__(self) -> Callable[[pd.DataFrame], None]:
+        if self.fmt != "parquet":
+            self.handle = open(self.target, "w", encoding="utf-8", newline="")
+        return self.write
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        if self.fmt == "parquet":
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.target, table.schema)
+            self.writer.write_table(table.cast(self.writer.schema))
+        elif self.fmt == "jsonl":
+            chunk.to_json(self.handle, orient="records", lines=True, date_format="iso")
+        else:
+            sep = "\t" if self.fmt == "tsv" else ","
+            chunk.to_csv(self.handle, index=False, sep=sep, header=self.first)
+        self.first = False
+
+    def __exit__(self, *exc: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

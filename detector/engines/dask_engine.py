@@ -1,0 +1,334 @@
+"""Dask engine: score a ``dask.dataframe.DataFrame`` of likes on a cluster (or any scheduler).
+
+Design:
+
+1. Each input partition is validated (:func:`detector.schema.validate_likes`; errors name the
+   source and the partition) and each like gets an order key (partition number, position).
+2. ``ddf.shuffle("creator_id")`` moves every creator's likes into one partition; each partition
+   is sorted back into input order (and joined to the accounts table, if any) and *persisted*
+   (kept in cluster memory, spilled to disk by the workers as needed) for the two passes.
+3. Pass 1 (``scope="batch"`` only): every partition yields its per-liker summary; the summaries
+   are combined on the cluster by a tree of :func:`detector.features.combine_liker_summaries`
+   (sums and maxima, so the grouping does not matter) and the liker table, one row per
+   distinct liker, is brought to the client.
+4. The table and the model are broadcast to the workers (``client.scatter(..., broadcast=True)``
+   with a distributed client; plain delayed objects otherwise). Pass 2 recomputes each
+   partition's features, adds the footprint features from the table and builds its report.
+5. The partial reports are gathered and combined in input order: the result equals
+   ``model.report(likes)`` on the whole table.
+
+Dask is imported lazily; without it, a :class:`detector.engines.MissingDependencyError` says
+to ``pip install 'engagement-detector[dask]'``. ``score_dask`` runs on whatever scheduler is
+active (a ``distributed.Client``, else Dask's default); :func:`dask_client` starts or connects
+to one for the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from detector.engines import (
+    ROW_KEY,
+    MissingDependencyError,
+    PartialReport,
+    assemble,
+    check_present,
+    contract_columns,
+    first_pass,
+    reduce_summaries,
+    resolve_scope,
+    second_pass,
+    split_rows,
+    validated_sample,
+    warm_model,
+    with_accounts,
+)
+from detector.errors import InputFormatError, SchemaError
+from detector.io import detect_format, read_table
+from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+    from detector.model import AuthenticityModel
+    from detector.report import CreatorReport
+
+__all__ = ["INSTALL_HINT", "dask_client", "read_likes_dask", "score_dask"]
+
+INSTALL_HINT = "pip install 'engagement-detector[dask]'"
+FAN_IN = 8
+"""Partial liker summaries combined per task of the reduction tree."""
+_SHIFT = 40
+"""Order key = partition number << 40 | position in the partition."""
+
+
+def _require_dask() -> Any:
+    """``dask.dataframe``, or a one-line error saying how to install it."""
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"the dask engine needs dask[dataframe] and distributed ({error}); "
+            f"install them with: {INSTALL_HINT}"
+        ) from None
+    del dask
+    return dd
+
+
+def read_likes_dask(path: str | Path, *, blocksize: str | int | None = "64MB") -> dd.DataFrame:
+    """Lazily read a likes table (Parquet file or folder, CSV/TSV, JSON Lines) with Dask.
+
+    Only the data-contract columns are read. CSV columns are read as text and parsed by the
+    validation of each partition, so a column's type cannot differ between blocks.
+    """
+    dd = _require_dask()
+    name = str(path)
+    if name == "-":
+        raise InputFormatError("<stdin>: the dask engine reads files, not standard input")
+    fmt = detect_format(path)
+    if not Path(path).exists():
+        raise InputFormatError(f"{name}: file not found")
+    try:
+        if fmt == "parquet":
+            columns = _parquet_columns(Path(path))
+            return dd.read_parquet(name, columns=contract_columns(columns) or None)
+        if fmt in ("csv", "tsv"):
+            sep = "\t" if fmt == "tsv" else ","
+            header = pd.read_csv(path, nrows=0, sep=sep).columns
+            check_required(pd.DataFrame(columns=header), REQUIRED_COLUMNS, name)
+            wanted = contract_columns(header)
+            return dd.read_csv(
+                name, sep=sep, usecols=wanted, dtype=dict.fromkeys(wanted, object),
+                blocksize=blocksize,
+            )  # fmt: skip
+        return dd.read_json(name, lines=True, blocksize=blocksize)
+    except (SchemaError, InputFormatError):
+        raise
+    except pd.errors.EmptyDataError:
+        raise InputFormatError(
+            f"{name}: empty file (expected a header row and one row per like)"
+        ) from None
+    except (ValueError, OSError) as error:
+        text = str(error).strip()
+        first = text.splitlines()[0] if text else type(error).__name__
+        raise InputFormatError(f"{name}: cannot be read as {fmt}: {first}") from None
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.dataset as ds
+
+    return list(ds.dataset(path, format="parquet").schema.names)
+
+
+def score_dask(
+    ddf: dd.DataFrame,
+    model: AuthenticityModel,
+    *,
+    include_likes: bool = False,
+    accounts: str | Path | pd.DataFrame | None = None,
+    creators: Sequence[str] | None = None,
+    scope: str | None = None,
+    npartitions: int | None = None,
+    source: str = "dask DataFrame",
+) -> CreatorReport:
+    """Score the likes of a Dask DataFrame on the active Dask scheduler.
+
+    Parameters
+    ----------
+    ddf : likes following the data contract (raw: each partition is validated).
+    model : fitted :class:`detector.model.AuthenticityModel`.
+    include_likes : also gather the per-like table (in input order) into the report.
+    accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
+    creators : only score these creator ids.
+    scope : "batch" or "creator" (default: the model's).
+    npartitions : partitions after the shuffle by creator (default: as many as the input).
+    source : name used in error messages (e.g. the file read).
+
+    Returns
+    -------
+    CreatorReport equal to ``model.report(likes)`` on the whole (filtered) table.
+    """
+    dd = _require_dask()
+    import dask
+    from dask import delayed
+
+    if not isinstance(ddf, dd.DataFrame):
+        raise TypeError(f"expected a dask.dataframe.DataFrame, got {type(ddf).__name__}")
+    scope = resolve_scope(model, scope)
+    check_required(pd.DataFrame(columns=list(ddf.columns)), REQUIRED_COLUMNS, source)
+    columns = contract_columns(ddf.columns)
+    account_table, account_source = _accounts(accounts)
+    wanted = None if creators is None else list(creators)
+
+    meta = validated_sample(columns).iloc[:0]
+    prepared = ddf[columns].map_partitions(_prepare, source, wanted, meta=meta)
+    shuffled = prepared.shuffle("creator_id", npartitions=npartitions)
+    account_arg = None if account_table is None else delayed(account_table)
+    joined_meta = _joined_meta(columns, account_table, account_source)
+    ordered = shuffled.map_partitions(_order, account_arg, account_source, meta=joined_meta)
+    parts = ordered.persist().to_delayed()
+
+    client = _distributed_client()
+    table = None
+    present: list[list[str]] | None = None
+    if scope == "batch":
+        firsts = [delayed(_first)(part) for part in parts]
+        summaries = [delayed(_pick)(first, 0) for first in firsts]
+        while len(summaries) > 1:
+            summaries = [
+                delayed(_combine)(summaries[i : i + FAN_IN])
+                for i in range(0, len(summaries), FAN_IN)
+            ]
+        table, found = dask.compute(summaries[0], [delayed(_pick)(f, 1) for f in firsts])
+        present = [p for p in found if p is not None]
+        if table is None:
+            raise _no_rows(source, wanted)
+        warm_model(model, check_present(present), scope)
+    if client is not None:
+        model_arg = client.scatter(model, broadcast=True, hash=False)
+        table_arg = None if table is None else client.scatter(table, broadcast=True, hash=False)
+    else:
+        model_arg, table_arg = delayed(model), delayed(table)
+    results = dask.compute(
+        *[delayed(_second)(part, model_arg, table_arg, include_likes) for part in parts]
+    )
+    partials = [r for r in results if r is not None]
+    if not partials:
+        raise _no_rows(source, wanted)
+    if present is None:
+        check_present([p.present for p in partials])
+    return assemble(partials)
+
+
+@contextmanager
+def dask_client(address: str | None = None, n_workers: int = 2) -> Iterator[Any]:
+    """A ``distributed.Client``: connected to ``address``, else to a new local cluster.
+
+    The local cluster runs ``n_workers`` worker processes with one thread each and no
+    dashboard; it is shut down on exit. A remote cluster is left running.
+    """
+    _require_dask()
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"the dask engine needs distributed ({error}); install it with: {INSTALL_HINT}"
+        ) from None
+    if address:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError) as error:
+            raise InputFormatError(
+                f"{address}: cannot connect to the Dask scheduler ({error})"
+            ) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+# ------------------------------------------------------------------ tasks (run on workers)
+def _prepare(
+    frame: pd.DataFrame,
+    source: str,
+    creators: list[str] | None,
+    partition_info: dict | None = None,
+) -> pd.DataFrame:
+    """Validate one input partition and give each like its order key."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    if frame.empty:
+        return validated_sample(list(frame.columns)).iloc[:0]
+    likes = validate_likes(frame, f"{source} (partition {number})")
+    likes[ROW_KEY] = (np.int64(number) << _SHIFT) + np.arange(len(likes), dtype=np.int64)
+    if creators is not None:
+        likes = likes[likes["creator_id"].isin(creators).to_numpy()].reset_index(drop=True)
+    return likes
+
+
+def _order(
+    frame: pd.DataFrame, accounts: pd.DataFrame | None, source: str = "accounts"
+) -> pd.DataFrame:
+    """Put a shuffled partition back in input order and join the accounts table."""
+    frame = frame.sort_values(ROW_KEY, kind="stable").reset_index(drop=True)
+    if accounts is None:
+        return frame
+    if frame.empty:
+        columns = [c for c in frame.columns if c != ROW_KEY]
+        return _joined_meta(columns, accounts, source)
+    return with_accounts(frame, accounts, source)
+
+
+def _first(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, list[str] | None]:
+    if frame.empty:
+        return None, None
+    likes, _ = split_rows(frame)
+    return first_pass(likes)
+
+
+def _pick(pair: tuple[Any, Any], index: int) -> Any:
+    return pair[index]
+
+
+def _combine(summaries: list[pd.DataFrame | None]) -> pd.DataFrame | None:
+    present = [s for s in summaries if s is not None]
+    return reduce_summaries(present) if present else None
+
+
+def _second(
+    frame: pd.DataFrame,
+    model: AuthenticityModel,
+    table: pd.DataFrame | None,
+    include_likes: bool,
+) -> PartialReport | None:
+    if frame.empty:
+        return None
+    likes, rows = split_rows(frame)
+    return second_pass(likes, rows, model, table, include_likes=include_likes)
+
+
+# ------------------------------------------------------------------------------- helpers
+def _joined_meta(columns: list[str], accounts: pd.DataFrame | None, source: str) -> pd.DataFrame:
+    """An empty frame with the dtypes of validated likes joined to the accounts table."""
+    return with_accounts(validated_sample(columns), accounts, source).iloc[:0]
+
+
+def _accounts(accounts: str | Path | pd.DataFrame | None) -> tuple[pd.DataFrame | None, str]:
+    if accounts is None or isinstance(accounts, pd.DataFrame):
+        return accounts, "accounts"
+    return read_table(accounts), str(accounts)
+
+
+def _distributed_client() -> Any:
+    """The active ``distributed.Client``, or None (Dask's local scheduler is used)."""
+    try:
+        from distributed import get_client
+    except ImportError:
+        return None
+    try:
+        return get_client()
+    except ValueError:
+        return None
+
+
+def _no_rows(source: str, creators: list[str] | None) -> SchemaError:
+    if creators is not None:
+        return SchemaError(f"{source}: no likes for creator(s) {', '.join(creators)}")
+    return SchemaError(f"{source}: no rows (expected one row per like)")

@@ -1,0 +1,307 @@
+"""Helpers of the detection-quality benchmark: real-pool loaders, pool worlds, baselines, metrics.
+
+Loader tests read the shared data folder beside the project and skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import baselines
+from benchmarks.baselines import MethodScores, rule_flags, rule_of_thumb
+from benchmarks.metrics import pool_metrics, ranking_metrics, simulated_metrics
+from benchmarks.real_pools import (
+    ENV_VAR,
+    POOLS,
+    SHARE_CYCLE,
+    build_pool_world,
+    default_shared_datasets,
+    resolve_shared_datasets,
+    split_accounts,
+)
+from detector.schema import validate_likes
+
+
+@pytest.fixture(scope="module")
+def shared_root() -> Path:
+    root = resolve_shared_datasets()
+    if not root.is_dir():
+        pytest.skip(f"shared data folder {root} not found")
+    return root
+
+
+def _load(root: Path, name: str) -> pd.DataFrame:
+    folder = root / POOLS[name].folder
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    return POOLS[name].loader(root)
+
+
+# ----------------------------------------------------------------------------- location
+def test_shared_folder_resolution_prefers_option_then_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert resolve_shared_datasets() == default_shared_datasets()
+    assert default_shared_datasets().parts[-2:] == ("shared", "datasets")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
+    assert resolve_shared_datasets() == tmp_path / "env"
+    assert resolve_shared_datasets(tmp_path / "opt") == tmp_path / "opt"
+
+
+# ----------------------------------------------------------------------------- loaders
+def test_instafake_has_994_real_and_200_fake_accounts(shared_root):
+    accounts = _load(shared_root, "instafake")
+    assert accounts["is_fake"].value_counts().to_dict() == {0: 994, 1: 200}
+    assert list(accounts.columns) == [
+        "followers",
+        "following",
+        "posts",
+        "has_avatar",
+        "is_private",
+        "bio_length",
+        "is_fake",
+        "source_class",
+    ]
+    assert accounts["has_avatar"].dtype == bool
+    # the first fake account of the file, untouched
+    fake = accounts[accounts["is_fake"] == 1].iloc[0]
+    assert (fake["followers"], fake["following"], fake["posts"]) == (25, 1937, 0)
+
+
+def test_social_honeypot_maps_age_counts_and_bio(shared_root):
+    accounts = _load(shared_root, "social_honeypot")
+    assert accounts["is_fake"].value_counts().to_dict() == {0: 19_276, 1: 22_223}
+    assert set(accounts.columns) == {
+        "account_age_days",
+        "followers",
+        "following",
+        "posts",
+        "bio_length",
+        "is_fake",
+        "source_class",
+    }
+    assert (accounts["account_age_days"] >= 0).all()
+    # first legitimate row: created 2006-07-13 15:30:05, collected 2009-11-20 23:56:21,
+    # 510 followings, 350 followers, 3265 tweets, description of 34 characters
+    first = accounts.iloc[0]
+    assert (first["following"], first["followers"], first["posts"], first["bio_length"]) == (
+        510,
+        350,
+        3265,
+        34,
+    )
+    expected_age = (
+        pd.Timestamp("2009-11-20 23:56:21") - pd.Timestamp("2006-07-13 15:30:05")
+    ).total_seconds() / 86_400
+    assert first["account_age_days"] == pytest.approx(expected_age)
+
+
+def test_purba_counts_real_as_genuine_and_three_fake_classes(shared_root):
+    accounts = _load(shared_root, "purba")
+    assert len(accounts) == 43_307
+    assert (accounts["source_class"] == "r").sum() == 10_441
+    assert accounts.loc[accounts["is_fake"] == 0, "source_class"].unique().tolist() == ["r"]
+    assert set(accounts.loc[accounts["is_fake"] == 1, "source_class"]) == {"a", "i", "s"}
+    assert "account_age_days" not in accounts.columns and "username" not in accounts.columns
+
+
+def test_gilani_keeps_age_and_screen_name_only(shared_root):
+    accounts = _load(shared_root, "gilani")
+    # 1,939 humans and 1,492 bots, less 21 screen names listed in both classes
+    assert accounts["is_fake"].value_counts().to_dict() == {0: 1_918, 1: 1_471}
+    assert set(accounts.columns) == {"account_age_days", "username", "is_fake", "source_class"}
+    assert accounts["username"].is_unique
+
+
+# ----------------------------------------------------------------------------- pool worlds
+def _toy_pool(n_genuine: int = 300, n_fake: int = 120, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = n_genuine + n_fake
+    return pd.DataFrame(
+        {
+            "account_age_days": rng.uniform(1, 3000, n),
+            "followers": rng.integers(0, 5000, n),
+            "following": rng.integers(0, 3000, n),
+            "posts": rng.integers(0, 500, n),
+            "has_avatar": rng.random(n) < 0.8,
+            "is_fake": np.r_[np.zeros(n_genuine), np.ones(n_fake)].astype(np.int8),
+        }
+    )
+
+
+@pytest.mark.parametrize("timing", ["farm", "organic"])
+def test_pool_world_uses_real_attributes_and_hits_the_target_shares(timing):
+    pool = _toy_pool(n_fake=2_000)  # enough fake accounts for the largest single delivery
+    likes, creators = build_pool_world(pool, n_creators=18, timing=timing, seed=3)
+    validate_likes(likes, "pool world", label_column="is_fake")  # follows the contract
+    assert not likes.duplicated(["post_id", "liker_id"]).any()
+    assert (likes["liked_at"] > likes["post_published_at"]).all()
+    # every like carries one pool account's attributes, with that account's label
+    attrs = ["followers", "following", "posts", "has_avatar", "is_fake"]
+    matched = likes[attrs].merge(
+        pool[attrs].drop_duplicates(), on=attrs, how="left", indicator=True
+    )
+    assert (matched["_merge"] == "both").all()
+    assert likes.groupby("liker_id")[["followers", "is_fake"]].nunique().max().max() == 1
+    # clean creators are clean; realised shares are near their targets
+    assert (creators.loc[creators["target_share"] == 0, "inauthentic_share"] == 0).all()
+    inflated = creators[creators["target_share"] > 0]
+    assert np.abs(inflated["inauthentic_share"] - inflated["target_share"]).max() < 0.12
+    assert set(creators["target_share"]) == set(SHARE_CYCLE)
+    truth = likes.groupby("creator_id")["is_fake"].mean()
+    assert np.allclose(truth.reindex(creators["creator_id"]), creators["inauthentic_share"])
+    styles = set(creators["style"])
+    assert styles == ({"clean", "burst", "drip"} if timing == "farm" else {"clean", "organic"})
+
+
+def test_farm_bursts_are_minutes_long_and_organic_fakes_are_not():
+    pool = _toy_pool()
+    spans = {}
+    for timing in ("farm", "organic"):
+        likes, creators = build_pool_world(pool, n_creators=18, timing=timing, seed=4)
+        burst = creators.loc[creators["style"].isin(["burst", "organic"]), "creator_id"]
+        fakes = likes[likes["creator_id"].isin(burst) & (likes["is_fake"] == 1)]
+        span = fakes.groupby("post_id")["liked_at"].agg(lambda t: t.max() - t.min())
+        spans[timing] = span.dt.total_seconds().median()
+    assert spans["farm"] <= 20 * 60 < spans["organic"]
+
+
+def test_split_accounts_gives_disjoint_stratified_halves():
+    pool = _toy_pool().reset_index(names="row")
+    first, second = split_accounts(pool, seed=1)
+    assert set(first["row"]).isdisjoint(second["row"])
+    assert len(first) + len(second) == len(pool)
+    assert first["is_fake"].sum() == 60 and second["is_fake"].sum() == 60
+
+
+# ----------------------------------------------------------------------------- baselines
+def _likes(**columns: list) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    frame = pd.DataFrame(
+        {
+            "creator_id": ["a"] * n,
+            "post_id": ["p"] * n,
+            "liker_id": [f"u{i}" for i in range(n)],
+            "liked_at": pd.Timestamp("2026-06-01", tz="UTC"),
+            **columns,
+        }
+    )
+    return validate_likes(frame, "test")
+
+
+def test_rule_of_thumb_flags_each_published_rule():
+    likes = _likes(
+        followers=[100, 100, 100, 100, 10, 0],
+        following=[200, 200, 1600, 200, 150, 5],
+        posts=[10, 0, 10, 10, 10, 10],
+        has_avatar=[True, True, True, False, True, True],
+    )
+    flags = rule_flags(likes)
+    assert list(flags.columns) == ["no_avatar", "follows_many", "follow_ratio", "no_posts"]
+    assert flags.any(axis=1).tolist() == [False, True, True, True, True, False]
+    assert flags.loc[1, "no_posts"] and flags.loc[4, "follow_ratio"]
+    result = rule_of_thumb(likes)
+    assert result.like_score.tolist() == [0, 1, 2, 1, 1, 0]
+    assert result.creators["share"].iloc[0] == pytest.approx(4 / 6)
+
+
+def test_rule_of_thumb_skips_rules_without_their_column():
+    likes = _likes(posts=[0, 3])
+    assert list(rule_flags(likes).columns) == ["no_posts"]
+    assert not rule_of_thumb(_likes(username=["x", "y"])).available
+
+
+def test_isolation_forest_ranks_a_planted_outlier_first():
+    rng = np.random.default_rng(0)
+    followers = np.r_[rng.integers(100, 200, 300), 0].tolist()
+    following = np.r_[rng.integers(100, 200, 300), 7000].tolist()
+    likes = _likes(followers=followers, following=following)
+    likes["creator_id"] = np.concatenate([np.repeat(["a", "b", "c"], 100), ["c"]])
+    result = baselines.isolation_forest(likes)
+    assert int(np.argmax(result.like_score)) == 300
+    assert result.extra["columns"] == ["followers", "following"]
+    assert set(result.creators.columns) >= {"creator_id", "rank_score", "share", "flagged"}
+
+
+def test_ecod_is_skipped_without_pyod_and_wired_with_it(monkeypatch):
+    likes = _likes(followers=[1, 2, 3, 4], following=[5, 6, 7, 8])
+    monkeypatch.setitem(sys.modules, "pyod.models.ecod", None)
+    assert "not installed" in baselines.ecod(likes).note
+
+    class FakeECOD:
+        def fit(self, matrix: np.ndarray) -> FakeECOD:
+            self.decision_scores_ = matrix[:, 0]
+            self.labels_ = (matrix[:, 0] > np.log1p(3)).astype(int)
+            return self
+
+    module = types.ModuleType("pyod.models.ecod")
+    module.ECOD = FakeECOD
+    monkeypatch.setitem(sys.modules, "pyod.models.ecod", module)
+    result = baselines.ecod(likes)
+    assert result.available and result.creators["share"].iloc[0] == pytest.approx(0.25)
+
+
+# ----------------------------------------------------------------------------- metrics
+def test_ranking_metrics_handle_perfect_and_one_class_cases():
+    assert ranking_metrics(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9])) == {
+        "roc_auc": 1.0,
+        "pr_auc": 1.0,
+    }
+    assert np.isnan(ranking_metrics(np.array([1, 1]), np.array([0.1, 0.2]))["roc_auc"])
+
+
+def _oracle(likes: pd.DataFrame, creators: pd.DataFrame) -> MethodScores:
+    """A method that knows the truth: perfect ranking, exact shares."""
+    table = pd.DataFrame(
+        {
+            "creator_id": creators["creator_id"],
+            "rank_score": creators["inauthentic_share"],
+            "share": creators["inauthentic_share"],
+            "low": creators["inauthentic_share"],
+            "high": creators["inauthentic_share"],
+            "flagged": creators["inauthentic_share"] >= 0.1,
+        }
+    )
+    return MethodScores("oracle", likes["is_fake"].to_numpy(dtype=float), table)
+
+
+def test_simulated_metrics_of_an_oracle_are_perfect():
+    from detector.synth import generate_world
+
+    likes, creators = generate_world(n_creators=16, seed=5)
+    figures = simulated_metrics(_oracle(likes, creators), likes, creators)
+    for group in ("naive", "aged", "stealth", "pod", "all"):
+        g = figures["groups"][group]
+        assert g["like_roc_auc"] == g["creator_roc_auc"] == 1.0
+        assert g["share_mae"] == 0 and g["interval_coverage"] == 1
+    assert figures["flagged_clean"]["organic"] == 0
+
+
+def test_pool_metrics_of_an_oracle_are_perfect():
+    likes, creators = build_pool_world(_toy_pool(), n_creators=9, timing="organic", seed=1)
+    figures = pool_metrics(_oracle(likes, creators), likes, creators)
+    assert figures["creator_roc_auc"] == figures["like_roc_auc"] == 1.0
+    assert figures["share_mae"] == 0 and figures["clean_flagged"] == 0
+
+
+# ----------------------------------------------------------------------------- the script
+def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
+    from benchmarks import quality
+
+    output = tmp_path / "quality.json"
+    argv = ["--creators", "16", "--shared-datasets", str(tmp_path / "absent")]
+    assert quality.main([*argv, "--output", str(output)]) == 0
+    printed = capsys.readouterr()
+    assert "| naive | detector_retrained |" in printed.out
+    assert "Real pools skipped" in printed.out and "Real pools skipped" in printed.err
+    result = json.loads(output.read_text())
+    assert result["real_pools"]["status"] == "skipped"
+    assert result["machine"]["cores"] >= 1
+    detector = result["simulated"]["methods"]["detector_retrained"]
+    assert 0.0 <= detector["groups"]["all"]["creator_roc_auc"] <= 1.0

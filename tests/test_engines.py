@@ -1,0 +1,266 @@
+"""Chunked and Dask engines: the same report as in-memory scoring, bounded temp files, errors."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import OutputFormat, _render_creators, app
+from detector.engines import MissingDependencyError, check_present
+from detector.engines.chunked import bucket_of, score_parquet_chunked
+from detector.errors import InputFormatError, SchemaError
+from detector.model import AuthenticityModel
+from detector.report import CreatorReport
+from detector.schema import validate_likes
+from detector.synth import generate_world, write_world_parquet_chunked
+
+SEED = 5
+N_CREATORS = 16
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> dict[str, Path]:
+    """The same world as one Parquet file and as a folder of 4 parts of 4 creators each."""
+    root = tmp_path_factory.mktemp("engines")
+    likes, _ = generate_world(n_creators=N_CREATORS, seed=SEED)
+    single = root / "likes.parquet"
+    likes.to_parquet(single, index=False)
+    folder, _ = write_world_parquet_chunked(root / "world", N_CREATORS, SEED, creators_per_chunk=4)
+    assert len(list(folder.glob("*.parquet"))) == 4
+    return {"file": single, "folder": folder}
+
+
+@pytest.fixture(scope="module")
+def likes(data) -> pd.DataFrame:
+    out = validate_likes(pd.read_parquet(data["file"]), "likes", label_column="is_fake")
+    out.attrs["detector_validated"] = True
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_model(likes) -> AuthenticityModel:
+    return AuthenticityModel(n_estimators=40).fit(likes, likes["is_fake"])
+
+
+@pytest.fixture(scope="module")
+def expected(small_model, likes) -> CreatorReport:
+    return small_model.report(likes, include_likes=True)
+
+
+def assert_same_report(got: CreatorReport, want: CreatorReport, likes: bool = True) -> None:
+    """Creators, posts (and per-like scores) equal, in the same order; floats to 1e-12."""
+    for name in ("creators", "posts", *(["likes"] if likes else [])):
+        pd.testing.assert_frame_equal(
+            getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-12, atol=1e-12
+        )
+    by_id = got.creators.sort_values("creator_id", ignore_index=True)
+    pd.testing.assert_frame_equal(
+        by_id, want.creators.sort_values("creator_id", ignore_index=True), rtol=1e-12
+    )
+    assert got.meta == want.meta
+
+
+# ----------------------------------------------------------------------------------- chunked
+@pytest.mark.parametrize("source", ["file", "folder"])
+@pytest.mark.parametrize("buckets", [1, 3, 7])
+def test_chunked_equals_in_memory(data, small_model, expected, source, buckets):
+    split = bucket_of(pd.Series([f"c{i:05d}" for i in range(N_CREATORS)]), buckets)
+    if buckets > 1:  # the creators of one input part end up in different buckets
+        assert len(set(split[:4])) > 1
+    report = score_parquet_chunked(
+        data[source], small_model, buckets=buckets, include_likes=True, batch_rows=2000
+    )
+    assert_same_report(report, expected)
+
+
+def test_chunked_creator_scope_and_creator_filter(data, small_model, likes):
+    chosen = ["c00003", "c00011", "c00012"]
+    subset = likes[likes["creator_id"].isin(chosen)].reset_index(drop=True)
+    subset.attrs["detector_validated"] = True
+    for scope in ("creator", "batch"):
+        want = small_model.report(subset, scope=scope)
+        got = score_parquet_chunked(
+            data["folder"], small_model, buckets=2, creators=chosen, scope=scope
+        )
+        assert_same_report(got, want, likes=False)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_chunked_streams_per_like_output_in_input_order(
+    data, small_model, expected, tmp_path, suffix
+):
+    target = tmp_path / f"per_like{suffix}"
+    report = score_parquet_chunked(
+        data["folder"], small_model, buckets=3, likes_output=target, batch_rows=1500
+    )
+    assert report.likes is None
+    if suffix == ".csv":
+        assert target.read_text() == expected.likes.to_csv(index=False)
+    else:
+        pd.testing.assert_frame_equal(pd.read_parquet(target), expected.likes, rtol=1e-12)
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+
+
+def test_temporary_buckets_are_removed_after_success_and_failure(
+    data, small_model, tmp_path, monkeypatch
+):
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    score_parquet_chunked(data["folder"], small_model, buckets=4, tmpdir=spill)
+    assert list(spill.iterdir()) == []
+
+    import detector.engines.chunked as chunked
+
+    seen: list[int] = []
+
+    def failing(*args, **kwargs):
+        seen.append(len(list(next(spill.iterdir()).glob("bucket-*.parquet"))))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chunked, "second_pass", failing)
+    with pytest.raises(KeyboardInterrupt):
+        score_parquet_chunked(data["folder"], small_model, buckets=4, tmpdir=spill)
+    assert seen and seen[0] > 1  # the buckets existed while scoring
+    assert list(spill.iterdir()) == []
+
+
+def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    parts = sorted(data["folder"].glob("*.parquet"))
+    for part in parts[:2]:
+        (folder / part.name).write_bytes(part.read_bytes())
+    broken = pd.read_parquet(parts[2])
+    broken["liked_at"] = broken["liked_at"].astype(str)
+    broken.loc[2500, "liked_at"] = "yesterday"
+    broken.to_parquet(folder / parts[2].name, index=False)
+    with pytest.raises(SchemaError) as error:
+        score_parquet_chunked(folder, small_model, buckets=2, batch_rows=1000)
+    message = str(error.value)
+    assert message == (
+        f"{folder / parts[2].name}: column 'liked_at' row 2501: 'yesterday' is not a timestamp "
+        f"(expected ISO 8601 or Unix epoch seconds; 1 bad value(s) in all)"
+    )
+
+    pd.read_parquet(parts[0]).drop(columns=["liker_id"]).to_parquet(tmp_path / "no_liker.parquet")
+    with pytest.raises(
+        SchemaError, match=r"no_liker.parquet: missing required column\(s\) 'liker_id'"
+    ):
+        score_parquet_chunked(tmp_path / "no_liker.parquet", small_model)
+    text = tmp_path / "likes.csv"
+    text.write_text("creator_id\n")
+    with pytest.raises(InputFormatError, match="chunked engine reads a .parquet file"):
+        score_parquet_chunked(text, small_model)
+
+
+def test_partitions_without_an_optional_column_are_reported():
+    with pytest.warns(RuntimeWarning, match=r"1 of 2 partition\(s\) .* \['username'\]"):
+        present = check_present([["followers", "username"], ["followers"]])
+    assert present == ["followers", "username"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_present([["followers"], ["followers"]])
+
+
+# -------------------------------------------------------------------------------------- dask
+def test_missing_dask_gives_an_install_hint(monkeypatch):
+    from detector.engines import dask_engine
+
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'engagement-detector\[dask\]'"):
+        dask_engine.read_likes_dask("likes.parquet")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    import logging
+
+    with distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as local:
+        yield local
+
+
+@pytest.mark.parametrize("source", ["file", "folder"])
+def test_dask_on_a_local_cluster_equals_in_memory(cluster, data, small_model, expected, source):
+    from distributed import Client
+
+    from detector.engines.dask_engine import read_likes_dask, score_dask
+
+    with Client(cluster) as client:
+        report = score_dask(
+            read_likes_dask(data[source]), small_model, include_likes=True, npartitions=3
+        )
+        assert len(client.scheduler_info()["workers"]) == 2
+    assert_same_report(report, expected)
+
+
+def test_cli_engines_print_the_same_report(cluster, data, small_model, tmp_path):
+    from detector.io import load_likes
+    from detector.persistence import load_model, save_model
+
+    path = save_model(small_model, tmp_path / "m.joblib")
+    want = _render_creators(load_model(path).report(load_likes(data["folder"])), OutputFormat.csv)
+    runner = CliRunner()
+    base = ["score", str(data["folder"]), "--model", str(path), "--format", "csv"]
+    chunked = runner.invoke(app, [*base, "--engine", "chunked", "--partitions", "3"])
+    assert chunked.exit_code == 0, chunked.stderr
+    assert chunked.stdout == want
+    dask = runner.invoke(app, [*base, "--engine", "dask", "--scheduler", cluster.scheduler_address])
+    assert dask.exit_code == 0, dask.stderr
+    assert dask.stdout == want
+    usage = runner.invoke(app, [*base, "--scheduler", "tcp://localhost:8786"])
+    assert usage.exit_code == 2
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask, pandas 3.1
+def test_accounts_table_is_joined_per_partition(data, small_model, likes, tmp_path):
+    from detector.engines.dask_engine import read_likes_dask, score_dask
+    from detector.schema import ACCOUNT_COLUMNS, join_accounts
+
+    dask = pytest.importorskip("dask")
+    raw = pd.read_parquet(data["file"])
+    account_columns = [c for c in ACCOUNT_COLUMNS if c in raw.columns]
+    accounts = (
+        raw[["liker_id", *account_columns]]
+        .drop_duplicates("liker_id")
+        .rename(columns={"liker_id": "account_id"})
+    )
+    accounts.to_csv(tmp_path / "accounts.csv", index=False)
+    raw.drop(columns=account_columns).to_parquet(tmp_path / "likes.parquet", index=False)
+    joined = join_accounts(
+        validate_likes(raw.drop(columns=account_columns), "likes"),
+        pd.read_csv(tmp_path / "accounts.csv"),
+    )
+    joined.attrs["detector_validated"] = True
+    want = small_model.report(joined, include_likes=True)
+
+    got = score_parquet_chunked(
+        tmp_path / "likes.parquet",
+        small_model,
+        buckets=3,
+        accounts=tmp_path / "accounts.csv",
+        include_likes=True,
+    )
+    assert_same_report(got, want)
+    with dask.config.set(scheduler="sync"):
+        got = score_dask(
+            read_likes_dask(tmp_path / "likes.parquet"),
+            small_model,
+            accounts=tmp_path / "accounts.csv",
+            npartitions=2,
+            include_likes=True,
+        )
+    assert_same_report(got, want)
