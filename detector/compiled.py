@@ -118,6 +118,32 @@ def _tree_sums(trees: dict[str, np.ndarray], matrix: np.ndarray, dtype: type) ->
     return out
 
 
+def score_matrix(fitted: Any, matrix: pd.DataFrame, medians: dict[str, float]) -> pd.DataFrame:
+    """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
+    compiled) feature set; shared by the full and the compiled model."""
+    imputed = int(matrix.isna().to_numpy().sum())
+    scores = fitted.score(matrix.fillna(pd.Series(medians)).to_numpy())
+    calibration = fitted.calibration_scores
+    suspicion = np.searchsorted(calibration, scores, side="left") / max(len(calibration), 1)
+    out = pd.DataFrame(
+        {
+            "score": scores,
+            "suspicion": suspicion,
+            "probability": fitted.probability(scores),
+            "flagged": scores > fitted.threshold,
+        },
+        index=matrix.index,
+    )
+    out.attrs.update(
+        features=list(matrix.columns),
+        fpr=fitted.fpr,
+        tpr=fitted.tpr,
+        threshold=fitted.threshold,
+        imputed_values=imputed,
+    )
+    return out
+
+
 class CompiledFeatureSet:
     """Scores one feature set from flattened trees, as :class:`FittedFeatureSet` does."""
 
@@ -222,28 +248,7 @@ class CompiledModel:
         names = tuple(c for c in self.feature_names_in_ if c in features.columns)
         fitted = self.sets[names]
         matrix = features[list(names)]
-        imputed = int(matrix.isna().to_numpy().sum())
-        scores = fitted.score(matrix.fillna(pd.Series(self.medians_)).to_numpy())
-        suspicion = np.searchsorted(fitted.calibration_scores, scores, side="left") / len(
-            fitted.calibration_scores
-        )
-        out = pd.DataFrame(
-            {
-                "score": scores,
-                "suspicion": suspicion,
-                "probability": fitted.probability(scores),
-                "flagged": scores > fitted.threshold,
-            },
-            index=features.index,
-        )
-        out.attrs.update(
-            features=list(names),
-            fpr=fitted.fpr,
-            tpr=fitted.tpr,
-            threshold=fitted.threshold,
-            imputed_values=imputed,
-        )
-        return out
+        return score_matrix(fitted, matrix, self.medians_)
 
 
 class Scorer:

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from detector.calibrate import youden_threshold
+from detector.compiled import score_matrix
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, LikeFeatureSet, build_like_features
 from detector.forest import LikeScorer
@@ -308,28 +309,7 @@ class AuthenticityModel(BaseEstimator):
             raise NotEnoughDataError("no feature in common with the model's reference")
         fitted = self.feature_set(names)
         matrix = features[list(names)]
-        imputed = int(matrix.isna().to_numpy().sum())
-        scores = fitted.score(matrix.fillna(pd.Series(self.medians_)).to_numpy())
-        suspicion = np.searchsorted(fitted.calibration_scores, scores, side="left") / max(
-            len(fitted.calibration_scores), 1
-        )
-        out = pd.DataFrame(
-            {
-                "score": scores,
-                "suspicion": suspicion,
-                "probability": fitted.probability(scores),
-                "flagged": scores > fitted.threshold,
-            },
-            index=features.index,
-        )
-        out.attrs.update(
-            features=list(names),
-            fpr=fitted.fpr,
-            tpr=fitted.tpr,
-            threshold=fitted.threshold,
-            imputed_values=imputed,
-        )
-        return out
+        return score_matrix(fitted, matrix, self.medians_)
 
     def score_samples(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """Suspicion score per like (higher = more suspicious)."""
