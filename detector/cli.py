@@ -251,7 +251,7 @@ def score(
             help="batch: also use coordination across all creators in the file; "
             "creator: each creator's own likes only (same result alone or in any batch)."
         ),
-    ] = Scope.batch,
+    ] = Scope.creator,
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
     engine: Annotated[
         Engine,
@@ -440,7 +440,7 @@ def evaluate(
     ] = "is_fake",
     scope: Annotated[
         Scope, typer.Option(help="batch or creator (see 'detector score --help').")
-    ] = Scope.batch,
+    ] = Scope.creator,
 ) -> None:
     """Measure a model on labelled data, at like level and creator level (JSON on stdout).
 
@@ -492,6 +492,14 @@ def generate(
     format: Annotated[
         str, typer.Option("--format", help="csv or parquet (chunked, for large worlds).")
     ] = "csv",
+    populations: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated account populations (default, active, microblog, social): "
+            "one world of --creators creators per population, stacked (what the shipped model "
+            "is trained on). Not with --format parquet."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
 ) -> None:
     """Simulate a labelled world: OUTDIR/likes.csv (with is_fake) and OUTDIR/creators.csv.
@@ -504,12 +512,25 @@ def generate(
 
         if format not in ("csv", "parquet"):
             raise InputFormatError(f"--format {format!r}: expected csv or parquet")
+        chosen = None
+        if populations is not None:
+            chosen = tuple(name.strip() for name in populations.split(",") if name.strip())
+            unknown = sorted(set(chosen) - set(synth.POPULATIONS)) or ([] if chosen else ["''"])
+            if unknown:
+                raise InputFormatError(
+                    f"--populations: unknown population(s) {', '.join(unknown)}; "
+                    f"expected some of {', '.join(synth.POPULATIONS)}"
+                )
+            if format != "csv":
+                raise InputFormatError("--populations: only with --format csv")
         target = outdir / ("likes.csv" if format == "csv" else "likes")
         _refuse_overwrite(target, force)
         _refuse_overwrite(outdir / "creators.csv", force)
         with _status(f"simulating {creators} creators"):
             if format == "csv":
-                paths = synth.write_world(outdir, creators, seed, inflated_share=inflated_share)
+                paths = synth.write_world(
+                    outdir, creators, seed, inflated_share=inflated_share, populations=chosen
+                )
             else:
                 paths = synth.write_world_parquet_chunked(
                     outdir, creators, seed, inflated_share=inflated_share

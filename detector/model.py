@@ -97,11 +97,12 @@ class AuthenticityModel(BaseEstimator):
     supervised_weight : float, default=0.7
         With labels, weight of the supervised head (gradient boosting over the same features) in
         the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
-    scope : {"batch", "creator"}, default="batch"
-        Which features score a table. "batch" also uses each liker's footprint across all the
-        creators in the table (coordination between creators); "creator" uses each creator's own
-        likes only, so a creator's result does not depend on what else is in the table. The
-        model is fitted for both; this only chooses at scoring time.
+    scope : {"creator", "batch"}, default="creator"
+        Which features score a table. "creator" uses each creator's own likes only, so a
+        creator's result does not depend on what else is in the table (the default: it is also
+        the more robust choice on data unlike the training data, see BENCHMARKS.md). "batch" also
+        uses each liker's footprint across all the creators in the table (coordination between
+        creators). The model is fitted for both; this only chooses at scoring time.
     label_column : str, default="is_fake"
         Name of the label column used by :meth:`fit` when ``y`` is not given.
     random_state : int or None, default=0
@@ -140,7 +141,7 @@ class AuthenticityModel(BaseEstimator):
         flag_quantile: float = 0.99,
         threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
-        scope: str = "batch",
+        scope: str = "creator",
         label_column: str = "is_fake",
         random_state: int | None = 0,
     ) -> None:
