@@ -13,8 +13,11 @@ to [0, 1]; ``fpr`` is measured on held-out reference likes and ``tpr`` on labell
 
 Interval: a 90% Wilson score interval for ``p`` with the sample size replaced by an effective
 size that accounts for likes on the same post being correlated (a cluster-robust variance over
-posts), mapped through the same correction. The uncertainty of ``fpr`` and ``tpr`` themselves is
-not included.
+posts), mapped through the same correction. The uncertainty of ``fpr`` and ``tpr`` is included
+conservatively: each has its own 90% Wilson interval, with an effective size clustered by the
+calibration creators (so a model whose recall differs from one kind of farm to another gets a
+wide ``tpr`` interval), and the share interval takes the extreme corrections over the three
+intervals (low end: low ``p``, high ``fpr``, high ``tpr``; high end: the reverse).
 """
 
 from __future__ import annotations
@@ -104,12 +107,40 @@ def effective_sizes(flags: np.ndarray, group: np.ndarray, cluster: np.ndarray) -
     )
 
 
+def clustered_size(flags: np.ndarray, cluster: np.ndarray | None) -> float:
+    """Effective number of independent trials behind the rate of ``flags`` (clustered rows)."""
+    flags = np.asarray(flags, dtype=bool)
+    if cluster is None or len(flags) == 0:
+        return float(len(flags))
+    sizes = effective_sizes(flags, np.zeros(len(flags), dtype=np.int8), np.asarray(cluster))
+    return float(sizes["effective_likes"].iloc[0])
+
+
 def share_interval(
-    rate: np.ndarray, effective: np.ndarray, fpr: float, tpr: float
+    rate: np.ndarray,
+    effective: np.ndarray,
+    fpr: float,
+    tpr: float,
+    fpr_size: float = np.inf,
+    tpr_size: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """90% interval of the corrected share from the Wilson interval of the flag rate."""
+    """90% interval of the corrected share: flag rate, ``fpr`` and ``tpr`` intervals combined.
+
+    ``fpr_size`` and ``tpr_size`` are the effective sizes the rates were measured on (infinite:
+    taken as exact).
+    """
     low, high = wilson_interval(rate, effective)
+    fpr_low, fpr_high = _rate_bounds(fpr, fpr_size)
+    tpr_low, tpr_high = _rate_bounds(tpr, tpr_size)
+    tpr_low = max(tpr_low, fpr_low + 1e-6)
     return (
-        np.clip(corrected_share(low, fpr, tpr), 0, 1),
-        np.clip(corrected_share(high, fpr, tpr), 0, 1),
+        np.clip(corrected_share(low, fpr_high, max(tpr_high, fpr_high + 1e-6)), 0, 1),
+        np.clip(corrected_share(high, fpr_low, tpr_low), 0, 1),
     )
+
+
+def _rate_bounds(rate: float, size: float) -> tuple[float, float]:
+    if not np.isfinite(size):
+        return rate, rate
+    low, high = wilson_interval(np.array([rate]), np.array([size]))
+    return float(low[0]), float(high[0])

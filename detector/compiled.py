@@ -138,6 +138,8 @@ def score_matrix(fitted: Any, matrix: pd.DataFrame, medians: dict[str, float]) -
         features=list(matrix.columns),
         fpr=fitted.fpr,
         tpr=fitted.tpr,
+        fpr_size=getattr(fitted, "fpr_size", np.inf),
+        tpr_size=getattr(fitted, "tpr_size", np.inf),
         threshold=fitted.threshold,
         imputed_values=imputed,
     )
@@ -156,6 +158,8 @@ class CompiledFeatureSet:
         self.features = tuple(meta["features"])
         self.supervised_weight = float(meta["supervised_weight"])
         self.threshold, self.fpr, self.tpr = meta["threshold"], meta["fpr"], meta["tpr"]
+        self.fpr_size = _size(meta.get("fpr_size"))
+        self.tpr_size = _size(meta.get("tpr_size"))
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         n_trees = len(self.forest["roots"])
@@ -175,6 +179,14 @@ class CompiledFeatureSet:
             return np.full(len(scores), np.nan)
         x, y = self.isotonic
         return np.interp(np.clip(scores, x[0], x[-1]), x, y)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _size(value: float | None) -> float:
+    return np.inf if value is None else float(value)
 
 
 def compile_model(model: Any, path: str | Path) -> Path:
@@ -200,6 +212,9 @@ def compile_model(model: Any, path: str | Path) -> Path:
                 "threshold": fitted.threshold,
                 "fpr": fitted.fpr,
                 "tpr": fitted.tpr,
+                # effective sizes behind the rates; None = taken as exact (JSON has no inf)
+                "fpr_size": _finite_or_none(getattr(fitted, "fpr_size", np.inf)),
+                "tpr_size": _finite_or_none(getattr(fitted, "tpr_size", np.inf)),
             }
         )
     meta = {

@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from detector.calibrate import youden_threshold
+from detector.calibrate import clustered_size, youden_threshold
 from detector.compiled import score_matrix
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, LikeFeatureSet, build_like_features
@@ -58,6 +58,8 @@ class FittedFeatureSet:
     fpr: float
     tpr: float
     calibrator: IsotonicRegression | None = None
+    fpr_size: float = np.inf
+    tpr_size: float = np.inf
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """P(fake | score) at even odds (isotonic fit on held-out labelled likes, classes
@@ -201,13 +203,17 @@ class AuthenticityModel(BaseEstimator):
             )
         self.supervised_ = bool(np.any(labels == 1))
         held_out = _calibration_rows((labels == 1).astype(int), groups, self.calibration_share, rng)
+        group_codes = None if groups is None else pd.factorize(np.asarray(groups))[0]
         reference_rows = _sample_rows(genuine_rows, self.reference_size, rng)
         self.reference_ = features.iloc[reference_rows].reset_index(drop=True)
         self.reference_is_calibration_ = held_out[reference_rows]
+        self.reference_groups_ = None if group_codes is None else group_codes[reference_rows]
+        self.fake_groups_ = None
         if self.supervised_:
             fake_rows = _sample_rows(np.flatnonzero(labels == 1), self.reference_size // 2, rng)
             self.fake_sample_ = features.iloc[fake_rows].reset_index(drop=True)
             self.fake_is_calibration_ = held_out[fake_rows]
+            self.fake_groups_ = None if group_codes is None else group_codes[fake_rows]
         else:
             self.fake_sample_ = None
             self.fake_is_calibration_ = None
@@ -271,7 +277,8 @@ class AuthenticityModel(BaseEstimator):
             0.0,
             1.0,
         )
-        calibration = np.sort(fitted.score(reference[cal]))
+        unsorted = fitted.score(reference[cal])
+        calibration = np.sort(unsorted)
         fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None
         if fake_scores is not None:
             scores = np.r_[calibration, fake_scores]
@@ -284,6 +291,16 @@ class AuthenticityModel(BaseEstimator):
         fitted.threshold = threshold
         fitted.fpr = float(np.mean(calibration > threshold))
         fitted.tpr = float(np.mean(fake_scores > threshold)) if fake_scores is not None else 1.0
+        reference_groups = self.__dict__.get("reference_groups_")
+        fitted.fpr_size = clustered_size(
+            unsorted > threshold, None if reference_groups is None else reference_groups[cal]
+        )
+        if fake_scores is not None:
+            fake_groups = self.__dict__.get("fake_groups_")
+            fitted.tpr_size = clustered_size(
+                fake_scores > threshold,
+                None if fake_groups is None else fake_groups[self.fake_is_calibration_],
+            )
         if fake_scores is not None:
             weights = np.r_[
                 np.full(len(calibration), 0.5 / len(calibration)),

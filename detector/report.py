@@ -167,7 +167,12 @@ def build_report(
     share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
     share = np.clip(share_raw, 0, 1)
     low, high = share_interval(
-        sizes["flag_rate"].to_numpy(), sizes["effective_likes"].to_numpy(), fpr, tpr
+        sizes["flag_rate"].to_numpy(),
+        sizes["effective_likes"].to_numpy(),
+        fpr,
+        tpr,
+        scored.attrs.get("fpr_size", np.inf),
+        scored.attrs.get("tpr_size", np.inf),
     )
     creators = pd.DataFrame(
         {
@@ -248,7 +253,10 @@ def build_report(
         "imputed_values": scored.attrs["imputed_values"],
         "false_positive_rate": round(fpr, 4),
         "true_positive_rate": round(tpr, 4),
-        "interval": "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected",
+        "interval": (
+            "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected, "
+            "widened by the 90% intervals of the false- and true-positive rates"
+        ),
         "score_orientation": "higher score = more suspicious",
     }
     liked = None

@@ -172,12 +172,16 @@ def test_usage_errors_exit_2():
     assert runner.invoke(app, ["score", "x.csv", "--format", "xml"]).exit_code == 2
 
 
-def test_creator_scope_gives_the_same_result_alone_and_in_the_batch(world_dir, model_path, tmp_path):
+def test_creator_scope_gives_the_same_result_alone_and_in_the_batch(
+    world_dir, model_path, tmp_path
+):
     likes = pd.read_csv(world_dir / "likes.csv")
     likes[likes["creator_id"] == "c00002"].to_csv(tmp_path / "one.csv", index=False)
     args = ["--model", str(model_path), "--format", "json", "--scope", "creator"]
     alone = json.loads(runner.invoke(app, ["score", str(tmp_path / "one.csv"), *args]).stdout)
     batch = json.loads(runner.invoke(app, ["score", str(world_dir / "likes.csv"), *args]).stdout)
     in_batch = next(c for c in batch["creators"] if c["creator_id"] == "c00002")
-    assert alone["creators"][0]["inauthentic_share_interval"] == in_batch["inauthentic_share_interval"]
+    assert (
+        alone["creators"][0]["inauthentic_share_interval"] == in_batch["inauthentic_share_interval"]
+    )
     assert alone["creators"][0]["reasons"] == in_batch["reasons"]

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from detector.calibrate import clustered_size, share_interval
 from detector.report import verdicts
 
 CONTRACT = {
@@ -85,3 +86,18 @@ def test_verdict_cut_offs():
         "inflated",
         "suspicious",
     ]
+
+
+def test_uncertain_rates_widen_the_share_interval():
+    rate, effective = np.array([0.02, 0.3]), np.array([400.0, 400.0])
+    exact_low, exact_high = share_interval(rate, effective, fpr=0.01, tpr=0.9)
+    low, high = share_interval(rate, effective, fpr=0.01, tpr=0.9, fpr_size=300, tpr_size=20)
+    assert np.all(low <= exact_low) and np.all(high >= exact_high)
+    assert np.any(high - low > exact_high - exact_low + 0.01)
+
+
+def test_rates_measured_on_few_creators_count_as_few_trials():
+    flags = np.r_[np.ones(50), np.zeros(50)].astype(bool)
+    one_creator_each_half = np.r_[np.zeros(50), np.ones(50)]
+    assert clustered_size(flags, None) == 100
+    assert clustered_size(flags, one_creator_each_half) < 5
