@@ -14,6 +14,7 @@ from detector.features import (
     finish_features,
     partition_features,
 )
+from detector.features.arrays import IdCodes, distinct, distinct_inverse
 from detector.schema import validate_likes
 
 
@@ -141,3 +142,28 @@ def test_creator_scope_leaves_out_the_features_that_look_across_creators(world):
     assert {FEATURES[n].scope for n in set(batch) - set(creator)} == {"batch"}
     with pytest.raises(ValueError, match="scope must be one of"):
         build_like_features(likes, scope="planet")
+
+
+def test_sort_based_distinct_values_equal_numpy_unique():
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 50, 1000).astype(np.int64)
+    assert np.array_equal(distinct(values), np.unique(values))
+    unique, inverse = distinct_inverse(values.astype(float))
+    expected, expected_inverse = np.unique(values.astype(float), return_inverse=True)
+    assert np.array_equal(unique, expected) and np.array_equal(inverse, expected_inverse)
+    assert len(distinct(np.array([], dtype=np.int64))) == 0
+
+
+def test_id_codes_number_creators_likers_posts_and_pairs():
+    likes = pd.DataFrame(
+        {
+            "creator_id": ["a", "a", "b", "b", "a"],
+            "post_id": ["p1", "p2", "p1", "p1", "p1"],
+            "liker_id": ["x", "y", "x", "x", "y"],
+        }
+    )
+    ids = IdCodes.of(likes)
+    assert ids.creator.tolist() == [0, 0, 1, 1, 0]
+    assert ids.liker.tolist() == [0, 1, 0, 0, 1] and ids.liker_ids.tolist() == ["x", "y"]
+    assert ids.post.tolist() == [0, 1, 2, 2, 0]  # post p1 of a and p1 of b differ
+    assert ids.pair.tolist() == [0, 1, 2, 2, 1]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from detector.features.account import account_features
+from detector.features.arrays import IdCodes
 from detector.features.catalogue import (
     FEATURE_NAMES,
     FEATURES,
@@ -28,7 +29,7 @@ from detector.features.footprint import (
     footprint_features,
     liker_summary,
 )
-from detector.features.timing import post_codes, timing_features
+from detector.features.timing import timing_features
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 __all__ = [
@@ -77,13 +78,14 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     usable = likes[[c for c in likes.columns if c in present]]
     local: dict[str, np.ndarray] = {}
     local.update(account_features(usable[[c for c in present if c in _ACCOUNT_INPUTS]]))
-    post = post_codes(likes)
+    ids = IdCodes.of(likes)
+    post = ids.post
     bucket = burst_buckets(likes)
     bursty = bursty_likes(post, bucket)
     local.update(timing_features(likes, post))
-    local.update(coordination_features(usable, post))
-    local.update(creator_footprint_features(likes, bursty, post, bucket))
-    summary = liker_summary(usable, bursty, post)
+    local.update(coordination_features(usable, post, ids))
+    local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
+    summary = liker_summary(usable, bursty, post, ids)
     return PartitionFeatures(local, present, post, bucket, bursty, summary)
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector.features.arrays import IdCodes
+
 BUCKET_SECONDS = 600
 BURST_MIN_LIKES = 5
 BURST_MIN_RATIO = 5.0
@@ -80,14 +82,14 @@ def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     return np.maximum(last - first + 1, 1).astype(float)
 
 
-def creation_day_crowding(likes: pd.DataFrame) -> np.ndarray:
+def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
     """Same-day account creations among a creator's likers, over the local expectation from the
     days around it."""
+    ids = IdCodes.of(likes) if ids is None else ids
     created = likes["account_created_at"].to_numpy("datetime64[ns]")
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
-    creator, _ = pd.factorize(likes["creator_id"])
-    liker, _ = pd.factorize(likes["liker_id"])
+    creator, liker = ids.creator, ids.liker
     unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(
         ["c", "l"]
     )
@@ -108,10 +110,10 @@ def creation_day_crowding(likes: pd.DataFrame) -> np.ndarray:
 PROFILE_COLUMNS = ("followers", "following", "posts", "account_created_at")
 
 
-def profile_twins(likes: pd.DataFrame) -> np.ndarray:
+def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
     """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
-    creator, _ = pd.factorize(likes["creator_id"])
-    liker, _ = pd.factorize(likes["liker_id"])
+    ids = IdCodes.of(likes) if ids is None else ids
+    creator, liker = ids.creator, ids.liker
     cells = [creator.astype(np.int64)]
     missing = np.zeros(len(likes), dtype=bool)
     for column in PROFILE_COLUMNS:
@@ -138,11 +140,14 @@ def profile_twins(likes: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def coordination_features(likes: pd.DataFrame, post: np.ndarray) -> dict[str, np.ndarray]:
+def coordination_features(
+    likes: pd.DataFrame, post: np.ndarray, ids: IdCodes | None = None
+) -> dict[str, np.ndarray]:
     """Every coordination feature that needs only the partition's own creators."""
+    ids = IdCodes.of(likes) if ids is None else ids
     out = {"log_local_spike": local_spike(likes, post)}
     if "account_created_at" in likes.columns:
-        out["creation_day_crowding"] = creation_day_crowding(likes)
+        out["creation_day_crowding"] = creation_day_crowding(likes, ids)
     if all(c in likes.columns for c in PROFILE_COLUMNS):
-        out["profile_twins"] = profile_twins(likes)
+        out["profile_twins"] = profile_twins(likes, ids)
     return out

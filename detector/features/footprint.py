@@ -17,19 +17,24 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from detector.features.arrays import IdCodes, distinct, distinct_inverse
+
 LIKER_TABLE_COLUMNS = ("likes", "creators", "burst_posts", "created_day")
 CROWDING_HALF_WINDOW_DAYS = 30
 
 
-def liker_summary(likes: pd.DataFrame, bursty: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+def liker_summary(
+    likes: pd.DataFrame, bursty: np.ndarray, post: np.ndarray, ids: IdCodes | None = None
+) -> pd.DataFrame:
     """Per liker in one partition (whole creators): likes, creators, burst posts, creation day."""
-    liker, ids = pd.factorize(likes["liker_id"])
-    creator, _ = pd.factorize(likes["creator_id"])
+    codes = IdCodes.of(likes) if ids is None else ids
+    liker, creator = codes.liker, codes.creator
+    ids = codes.liker_ids
     n = len(ids)
     width = np.int64(creator.max() + 1)
-    creators = np.bincount(np.unique(liker * width + creator) // width, minlength=n)
+    creators = np.bincount(distinct(liker * width + creator) // width, minlength=n)
     post_width = np.int64(post.max() + 1)
-    burst_pairs = np.unique(liker[bursty].astype(np.int64) * post_width + post[bursty])
+    burst_pairs = distinct(liker[bursty].astype(np.int64) * post_width + post[bursty])
     burst_posts = np.bincount(burst_pairs // post_width, minlength=n)
     table = pd.DataFrame(
         {
@@ -96,17 +101,21 @@ def footprint_features(
 
 
 def creator_footprint_features(
-    likes: pd.DataFrame, bursty: np.ndarray, post: np.ndarray, bucket: np.ndarray
+    likes: pd.DataFrame,
+    bursty: np.ndarray,
+    post: np.ndarray,
+    bucket: np.ndarray,
+    ids: IdCodes | None = None,
 ) -> dict[str, np.ndarray]:
     """The same footprint counted within the liker's likes of this creator only.
 
     These need no liker table: they depend on the creator's own likes alone, so a creator's
     score from them does not change with whatever else is in the batch.
     """
-    pair = likes.groupby(["creator_id", "liker_id"], sort=False).ngroup().to_numpy()
+    pair = (IdCodes.of(likes) if ids is None else ids).pair
     likes_on_creator = np.bincount(pair)[pair]
     width = np.int64(post.max() + 1)
-    burst_pairs = np.unique(pair[bursty].astype(np.int64) * width + post[bursty])
+    burst_pairs = distinct(pair[bursty].astype(np.int64) * width + post[bursty])
     bursts = np.bincount(burst_pairs // width, minlength=pair.max() + 1)[pair].astype(float)
     others = np.where(bursty, bursts - 1.0, bursts)
     cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
@@ -122,12 +131,14 @@ def _day_crowding(all_days: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Likers created the same day, over the expectation from the 30 days either side."""
     known = np.sort(all_days[~np.isnan(all_days)])
     w = CROWDING_HALF_WINDOW_DAYS
-    distinct, inverse = np.unique(days, return_inverse=True)  # few distinct days: count once
-    same = np.searchsorted(known, distinct, "right") - np.searchsorted(known, distinct, "left")
-    around = np.searchsorted(known, distinct + w, "right") - np.searchsorted(
-        known, distinct - w, "left"
+    distinct_days, inverse = distinct_inverse(days)  # few distinct days: count once
+    same = np.searchsorted(known, distinct_days, "right") - np.searchsorted(
+        known, distinct_days, "left"
+    )
+    around = np.searchsorted(known, distinct_days + w, "right") - np.searchsorted(
+        known, distinct_days - w, "left"
     )
     expected = (around - same) / (2 * w) + 1.0
     per_day = np.log1p(np.maximum(same - 1, 0) / expected)
-    per_day[np.isnan(distinct)] = np.nan
+    per_day[np.isnan(distinct_days)] = np.nan
     return per_day[inverse.ravel()]
