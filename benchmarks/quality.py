@@ -4,16 +4,23 @@ Run from the repository root::
 
     python benchmarks/quality.py                 # full size (see BENCHMARKS.md for the runtime)
     python benchmarks/quality.py --quick         # smoke run, about a minute
+    python benchmarks/quality.py --skip-real-pools --label-fractions 0,0.01,0.1,1
 
 Part 1, simulated: a training world and a test world from different seeds. The detector is
 trained on the training world (labels used) and the shipped model is loaded as is; both, and the
 baselines of :mod:`benchmarks.baselines`, score the test world *without* its labels, which are
 used only to compute the figures (per inauthentic tier and overall).
 
+Part 1b, label fractions: on the same two simulated worlds, what labels add over the
+unsupervised model. For each fraction of the training world's likes whose label is kept (chosen at
+random per like with the fixed seed ``LABEL_SEED``, nested: the 1% are among the 10%), the
+detector is trained with the rest of the labels unknown (NaN); fraction 0 trains it without any
+label (the unsupervised forest alone). Each model scores the unlabelled test world.
+
 Part 2, real accounts: for each labelled pool in the shared data folder, creators are built from
 the pool's real accounts (:mod:`benchmarks.real_pools`) in two timing modes; the test creators use
 one half of the accounts, the "retrained" detector is trained on creators built from the other
-half. Skipped with a message when the folder is absent.
+half. Skipped with a message when the folder is absent (or with ``--skip-real-pools``).
 
 A readable table goes to stdout, progress to stderr, every figure to a JSON file
 (default ``benchmarks/results/quality.json``, gitignored).
@@ -58,6 +65,10 @@ from detector.training import train  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO / "benchmarks" / "results" / "quality.json"
 LABEL_COLUMNS = ("is_fake", "tier")
+#: Label fractions of part 1b (``--label-fractions``).
+DEFAULT_LABEL_FRACTIONS = (0.0, 0.01, 0.1, 1.0)
+#: Seed of the random choice of which training likes keep their label in part 1b.
+LABEL_SEED = 0
 
 
 def log(message: str) -> None:
@@ -142,8 +153,8 @@ def _method_record(method: MethodScores, figures: dict[str, Any]) -> dict[str, A
 
 
 # ----------------------------------------------------------------------------- part 1
-def run_simulated(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
-    """Train on one simulated world, score another; figures per tier."""
+def simulated_worlds(args: argparse.Namespace, timings: dict[str, float]) -> dict[str, Any]:
+    """The simulated training and test worlds (validated, labels kept), generated once."""
     start = time.perf_counter()
     log(
         f"simulated: generating the training world ({args.creators} creators, seed {args.train_seed})"
@@ -154,7 +165,15 @@ def run_simulated(args: argparse.Namespace, shipped: Any, timings: dict[str, flo
     test_likes, test_creators = generate_world(args.creators, args.test_seed)
     test_likes = validated(test_likes, "test world", label=True)
     timings["simulated_generate"] = time.perf_counter() - start
+    return {"train_likes": train_likes, "test_likes": test_likes, "test_creators": test_creators}
 
+
+def run_simulated(
+    args: argparse.Namespace, shipped: Any, timings: dict[str, float], worlds: dict[str, Any]
+) -> dict:
+    """Train on one simulated world, score another; figures per tier."""
+    train_likes = worlds["train_likes"]
+    test_likes, test_creators = worlds["test_likes"], worlds["test_creators"]
     start = time.perf_counter()
     log(f"simulated: training the detector on {len(train_likes):,} likes")
     model, _ = train(train_likes, "is_fake", holdout=0, random_state=0)
@@ -184,6 +203,94 @@ def run_simulated(args: argparse.Namespace, shipped: Any, timings: dict[str, flo
             k: int(v) for k, v in test_creators.groupby("scenario").size().items()
         },
         "methods": results,
+    }
+
+
+# ----------------------------------------------------------------------------- part 1b
+def parse_fractions(text: str) -> tuple[float, ...]:
+    """Comma-separated label fractions in [0, 1] ("" = none); duplicates dropped, order kept."""
+    out: list[float] = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        value = float(item)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"label fraction {value} is not in [0, 1]")
+        if value not in out:
+            out.append(value)
+    return tuple(out)
+
+
+def hide_labels(labels: pd.Series | np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Keep the labels of ``round(fraction * n)`` rows chosen at random, NaN elsewhere.
+
+    Rows are chosen per like (not per creator) from one random permutation drawn with ``seed``,
+    so for the same seed a smaller fraction keeps a subset of a larger one's labels.
+    """
+    values = np.asarray(labels, dtype=float)
+    kept = int(round(fraction * len(values)))
+    order = np.random.default_rng(seed).permutation(len(values))
+    out = np.full(len(values), np.nan)
+    out[order[:kept]] = values[order[:kept]]
+    return out
+
+
+def run_label_fractions(
+    fractions: tuple[float, ...], worlds: dict[str, Any], timings: dict[str, float]
+) -> dict:
+    """Train on the simulated training world with a share of its labels; score the test world.
+
+    Fraction 0: trained without labels (unsupervised). A training or scoring failure is recorded
+    in the fraction's entry instead of stopping the benchmark.
+    """
+    start = time.perf_counter()
+    train_likes = worlds["train_likes"]
+    test_likes, test_creators = worlds["test_likes"], worlds["test_creators"]
+    test_view = unlabelled(test_likes)
+    truth = test_likes[["creator_id", "is_fake", "tier"]]
+    rows: list[dict[str, Any]] = []
+    for fraction in fractions:
+        labels = hide_labels(train_likes["is_fake"], fraction, LABEL_SEED)
+        known = ~np.isnan(labels)
+        entry: dict[str, Any] = {
+            "fraction": fraction,
+            "labelled_likes": int(known.sum()),
+            "labelled_fake_likes": int((labels == 1).sum()),
+            "labelled_creators_with_fakes": int(
+                train_likes.loc[labels == 1, "creator_id"].nunique()
+            ),
+        }
+        log(
+            f"label fractions: training with {fraction:g} of the labels "
+            f"({entry['labelled_likes']:,} labelled likes, {entry['labelled_fake_likes']:,} fake)"
+        )
+        try:
+            tick = time.perf_counter()
+            if fraction == 0:
+                model, _ = train(unlabelled(train_likes), None, holdout=0, random_state=0)
+            else:
+                likes = unlabelled(train_likes).assign(is_fake=labels)
+                likes.attrs["detector_validated"] = True
+                model, _ = train(likes, "is_fake", holdout=0, random_state=0)
+            entry["train_seconds"] = round(time.perf_counter() - tick, 3)
+            entry["supervised"] = bool(model.supervised_)
+            entry["scope"] = model.scope  # the model's default scope, used to score
+            method = detector_scores(f"labels_{fraction:g}", model, test_view)
+            entry.update(
+                status="ok",
+                **_method_record(method, simulated_metrics(method, truth, test_creators)),
+            )
+        except Exception as error:  # reported in the table row, not raised
+            entry.update(status="error", error=f"{type(error).__name__}: {error}")
+            log(f"label fractions: {fraction:g} failed: {entry['error']}")
+        rows.append(entry)
+    timings["label_fractions"] = time.perf_counter() - start
+    return {
+        "label_seed": LABEL_SEED,
+        "train_likes": len(train_likes),
+        "train_fake_likes": int(train_likes["is_fake"].sum()),
+        "test_likes": len(test_likes),
+        "fractions": rows,
     }
 
 
@@ -341,6 +448,48 @@ def simulated_tables(sim: dict) -> str:
     if skipped:
         text += ["", "Not run: " + "; ".join(skipped)]
     return "\n".join(text)
+
+
+def label_fraction_table(result: dict) -> str:
+    """Markdown table of part 1b."""
+    header = [
+        "labels (share)",
+        "labelled likes",
+        *(f"creator ROC AUC {g}" for g in SIM_GROUPS),
+        "like PR AUC all",
+        "share MAE all",
+        "clean flagged (max over scenarios)",
+    ]
+    rows: list[list[Any]] = []
+    for entry in result["fractions"]:
+        share = f"{100 * entry['fraction']:g}%"
+        if entry["status"] != "ok":
+            error = str(entry["error"]).replace("|", "/").replace("\n", " ")
+            rows.append([share, entry["labelled_likes"], f"failed: {error}", *[""] * 7])
+            continue
+        groups = entry["groups"]
+        rows.append(
+            [
+                share,
+                entry["labelled_likes"],
+                *(groups[g]["creator_roc_auc"] for g in SIM_GROUPS),
+                groups["all"]["like_pr_auc"],
+                groups["all"]["share_mae"],
+                max(entry["flagged_clean"].values()),
+            ]
+        )
+    scopes = ", ".join(sorted({e["scope"] for e in result["fractions"] if "scope" in e})) or "n/a"
+    return "\n".join(
+        [
+            f"Label fractions: the detector trained on the simulated training world "
+            f"({result['train_likes']:,} likes, {result['train_fake_likes']:,} fake) with a share "
+            f"of its likes labelled (chosen per like, seed {result['label_seed']}; the rest "
+            f"unknown; 0% = no label, unsupervised), scored on the unlabelled test world "
+            f"with the model's default scope ({scopes})",
+            "",
+            _table(header, rows),
+        ]
+    )
 
 
 def pool_tables(real: dict) -> str:
@@ -506,6 +655,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_OUTPUT,
         help=f"JSON results file (default {DEFAULT_OUTPUT.relative_to(REPO)})",
     )
+    parser.add_argument(
+        "--label-fractions",
+        default=",".join(f"{f:g}" for f in DEFAULT_LABEL_FRACTIONS),
+        help="shares of the training world's likes labelled in the label-fraction part "
+        '(default "0,0.01,0.1,1"; "" skips the part)',
+    )
+    parser.add_argument(
+        "--skip-real-pools", action="store_true", help="skip part 2 (the real account pools)"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args(argv)
     if args.creators is None:
@@ -514,11 +672,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.pool_creators = 45 if args.quick else 180
     if args.train_seed == args.test_seed:
         parser.error("--train-seed and --test-seed must differ")
+    try:
+        args.label_fractions = parse_fractions(args.label_fractions)
+    except ValueError as error:
+        parser.error(f"--label-fractions: {error}")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run both parts, print the tables, write the JSON."""
+    """Run every part, print the tables, write the JSON."""
     args = parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
     wall = time.perf_counter()
@@ -530,9 +692,19 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in read_sidecar(model_path).items()
         if k in ("created_at", "sha256", "training")
     }
-    sim = run_simulated(args, shipped, timings)
+    worlds = simulated_worlds(args, timings)
+    sim = run_simulated(args, shipped, timings, worlds)
     print(simulated_tables(sim), flush=True)
-    real = run_real_pools(args, shipped, timings)
+    fractions: dict[str, Any] = {"status": "skipped", "reason": "--label-fractions is empty"}
+    if args.label_fractions:
+        fractions = {"status": "ok", **run_label_fractions(args.label_fractions, worlds, timings)}
+        print("\n" + label_fraction_table(fractions), flush=True)
+    del worlds
+    if args.skip_real_pools:
+        real = {"status": "skipped", "reason": "Real pools skipped (--skip-real-pools)"}
+        log(real["reason"])
+    else:
+        real = run_real_pools(args, shipped, timings)
     print("\n" + pool_tables(real), flush=True)
     timings["total"] = time.perf_counter() - wall
     result = {
@@ -545,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         "shipped_model": {"path": str(model_path), **shipped_info},
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "simulated": sim,
+        "label_fractions": fractions,
         "real_pools": real,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -290,12 +290,45 @@ def test_pool_metrics_of_an_oracle_are_perfect():
     assert figures["share_mae"] == 0 and figures["clean_flagged"] == 0
 
 
+# ----------------------------------------------------------------------------- label fractions
+def test_parse_fractions_accepts_a_list_and_empty_and_rejects_out_of_range():
+    from benchmarks.quality import parse_fractions
+
+    assert parse_fractions("0,0.01,0.1,1") == (0.0, 0.01, 0.1, 1.0)
+    assert parse_fractions("") == () and parse_fractions(" , ") == ()
+    assert parse_fractions("0.1, 0.1,1") == (0.1, 1.0)
+    with pytest.raises(ValueError):
+        parse_fractions("1.5")
+
+
+def test_hide_labels_keeps_a_nested_random_share_of_rows():
+    from benchmarks.quality import hide_labels
+
+    labels = pd.Series(np.r_[np.zeros(900), np.ones(100)].astype(np.int8))
+    assert np.isnan(hide_labels(labels, 0.0, seed=0)).all()
+    assert np.array_equal(hide_labels(labels, 1.0, seed=0), labels.to_numpy(dtype=float))
+    small, large = hide_labels(labels, 0.01, seed=0), hide_labels(labels, 0.1, seed=0)
+    assert (~np.isnan(small)).sum() == 10 and (~np.isnan(large)).sum() == 100
+    kept = ~np.isnan(small)
+    assert not np.isnan(large[kept]).any()  # the 1% are among the 10%
+    assert np.array_equal(large[kept], labels.to_numpy(dtype=float)[kept])  # values untouched
+    assert np.array_equal(small, hide_labels(labels, 0.01, seed=0), equal_nan=True)
+    assert not np.array_equal(small, hide_labels(labels, 0.01, seed=1), equal_nan=True)
+
+
 # ----------------------------------------------------------------------------- the script
 def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     from benchmarks import quality
 
     output = tmp_path / "quality.json"
-    argv = ["--creators", "16", "--shared-datasets", str(tmp_path / "absent")]
+    argv = [
+        "--creators",
+        "16",
+        "--shared-datasets",
+        str(tmp_path / "absent"),
+        "--label-fractions",
+        "0,1",
+    ]
     assert quality.main([*argv, "--output", str(output)]) == 0
     printed = capsys.readouterr()
     assert "| naive | detector_retrained |" in printed.out
@@ -305,3 +338,8 @@ def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     assert result["machine"]["cores"] >= 1
     detector = result["simulated"]["methods"]["detector_retrained"]
     assert 0.0 <= detector["groups"]["all"]["creator_roc_auc"] <= 1.0
+    assert "| 0% | 0 |" in printed.out and "| 100% |" in printed.out
+    unsupervised, full = result["label_fractions"]["fractions"]
+    assert unsupervised["status"] == full["status"] == "ok"
+    assert not unsupervised["supervised"] and full["supervised"]
+    assert full["labelled_likes"] == result["simulated"]["train_likes"]
