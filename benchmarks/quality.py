@@ -96,8 +96,8 @@ def detector_scores(
 ) -> MethodScores:
     """Score with ``model.report`` (creator ranking = ``suspicion_index``).
 
-    ``scope`` None is the model's default ("batch"); "creator" leaves out the features that look
-    across creators, so a creator's result depends on its own likes only.
+    ``scope`` None is the model's default ("creator": each creator's own likes only); "batch" adds
+    the features that look across creators (a liker's footprint in the whole table).
     """
     start = time.perf_counter()
     if scope is None:
@@ -134,14 +134,13 @@ def detector_scores(
 def score_all(models: dict[str, Any], likes: pd.DataFrame) -> dict[str, MethodScores]:
     """Every method on the same unlabelled table.
 
-    Each detector model is scored twice: with its default scope and with ``scope="creator"``.
+    Each detector model is scored twice: with its default scope (creator) and with
+    ``scope="batch"``.
     """
     out: dict[str, MethodScores] = {}
     for name, model in models.items():
         out[name] = detector_scores(name, model, likes)
-        out[f"{name}/creator_scope"] = detector_scores(
-            f"{name}/creator_scope", model, likes, "creator"
-        )
+        out[f"{name}/batch_scope"] = detector_scores(f"{name}/batch_scope", model, likes, "batch")
     out["rule_of_thumb"] = baselines.rule_of_thumb(likes)
     out["isolation_forest"] = baselines.isolation_forest(likes)
     out["ecod"] = baselines.ecod(likes)
