@@ -372,19 +372,35 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return first, inverse
 
 
+TIE_TOLERANCE = 1e-12
+"""Scores closer than this count as equal when ranked or compared with the threshold, so that
+scikit-learn's and the compiled traversal's rounding (a few 1e-16, from summing trees in another
+order) never moves a like past a calibration score: both paths give identical outputs."""
+
+
+def rank_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How many of ``sorted_values`` lie below each value (ties within the tolerance excluded)."""
+    return np.searchsorted(sorted_values, np.asarray(values) - TIE_TOLERANCE, side="left")
+
+
+def above(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Scores above the threshold by more than the tolerance: the flag rule."""
+    return np.asarray(scores) > threshold + TIE_TOLERANCE
+
+
 def score_matrix(fitted: Any, matrix: pd.DataFrame, medians: dict[str, float]) -> pd.DataFrame:
     """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
     compiled) feature set; shared by the full and the compiled model."""
     imputed = int(matrix.isna().to_numpy().sum())
     scores = fitted.score(matrix.fillna(pd.Series(medians)).to_numpy())
     calibration = fitted.calibration_scores
-    suspicion = np.searchsorted(calibration, scores, side="left") / max(len(calibration), 1)
+    suspicion = rank_below(calibration, scores) / max(len(calibration), 1)
     out = pd.DataFrame(
         {
             "score": scores,
             "suspicion": suspicion,
             "probability": fitted.probability(scores),
-            "flagged": scores > fitted.threshold,
+            "flagged": above(scores, fitted.threshold),
         },
         index=matrix.index,
     )
@@ -452,9 +468,7 @@ class CompiledFeatureSet:
         forest = 2.0 ** (-depths / self.forest["normaliser"][0])
         if head_trees is None:
             return forest
-        percentile = np.searchsorted(self.forest_calibration, forest, side="left") / len(
-            self.forest_calibration
-        )
+        percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
         raw = self.head["baseline"][0] + head_trees.sums(matrix, threads)
         probability = 1.0 / (1.0 + np.exp(-raw))
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile

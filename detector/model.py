@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from detector.calibrate import clustered_size, youden_threshold
-from detector.compiled import score_matrix
+from detector.compiled import above, rank_below, score_matrix
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, LikeFeatureSet, build_like_features
 from detector.forest import LikeScorer
@@ -73,9 +73,7 @@ class FittedFeatureSet:
         forest = self.forest.score_samples(matrix)
         if self.head is None:
             return forest
-        percentile = np.searchsorted(self.forest_calibration, forest, side="left") / len(
-            self.forest_calibration
-        )
+        percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
         with threadpool_limits(1, user_api="openmp"):
             probability = self.head.predict_proba(matrix)[:, 1]
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
@@ -289,16 +287,18 @@ class AuthenticityModel(BaseEstimator):
             threshold = float(np.quantile(calibration, quantile))
         fitted.calibration_scores = calibration
         fitted.threshold = threshold
-        fitted.fpr = float(np.mean(calibration > threshold))
-        fitted.tpr = float(np.mean(fake_scores > threshold)) if fake_scores is not None else 1.0
+        fitted.fpr = float(np.mean(above(calibration, threshold)))
+        fitted.tpr = (
+            float(np.mean(above(fake_scores, threshold))) if fake_scores is not None else 1.0
+        )
         reference_groups = self.__dict__.get("reference_groups_")
         fitted.fpr_size = clustered_size(
-            unsorted > threshold, None if reference_groups is None else reference_groups[cal]
+            above(unsorted, threshold), None if reference_groups is None else reference_groups[cal]
         )
         if fake_scores is not None:
             fake_groups = self.__dict__.get("fake_groups_")
             fitted.tpr_size = clustered_size(
-                fake_scores > threshold,
+                above(fake_scores, threshold),
                 None if fake_groups is None else fake_groups[self.fake_is_calibration_],
             )
         if fake_scores is not None:

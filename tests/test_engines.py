@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import warnings
 from pathlib import Path
@@ -99,8 +100,10 @@ def test_chunked_streams_per_like_output_in_input_order(
         data["folder"], small_model, buckets=3, likes_output=target, batch_rows=1500
     )
     assert report.likes is None
-    if suffix == ".csv":
-        assert target.read_text() == expected.likes.to_csv(index=False)
+    if suffix == ".csv":  # scores may differ in the last digit (compiled vs scikit-learn trees)
+        written = pd.read_csv(target)
+        want = pd.read_csv(io.StringIO(expected.likes.to_csv(index=False)))
+        pd.testing.assert_frame_equal(written, want, rtol=1e-12)
     else:
         pd.testing.assert_frame_equal(pd.read_parquet(target), expected.likes, rtol=1e-12)
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left

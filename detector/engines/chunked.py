@@ -49,6 +49,7 @@ from detector.engines import (
     assemble,
     check_present,
     contract_columns,
+    fast_scorer,
     first_pass,
     reduce_summaries,
     resolve_scope,
@@ -133,12 +134,13 @@ def score_parquet_chunked(
                 present.append(columns_present)
             warm_model(model, check_present(present), scope)
 
+        scorer = fast_scorer(model)
         keep = include_likes or likes_output is not None
         partials: list[PartialReport] = []
         runs: list[Path] = []
         for file in files:  # pass 2: partial reports
             likes, rows = read(file)
-            partial = second_pass(likes, rows, model, table, include_likes=keep)
+            partial = second_pass(likes, rows, scorer, table, include_likes=keep)
             if likes_output is not None:
                 runs.append(folder / f"likes-{file.stem}.parquet")
                 partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(runs[-1], index=False)
