@@ -84,7 +84,7 @@ class AuthenticityModel(BaseEstimator):
 
     Parameters
     ----------
-    n_estimators : int, default=200
+    n_estimators : int, default=100
         Trees in each isolation forest.
     max_samples : int, default=256
         Rows drawn to grow each tree.
@@ -94,6 +94,9 @@ class AuthenticityModel(BaseEstimator):
         Share of the reference held out from the forest to calibrate thresholds and rates.
     flag_quantile : float, default=0.99
         Without labels, likes scoring above this quantile of held-out reference likes are flagged.
+    head_iterations : int, default=100
+        Boosting iterations of the supervised head (early stopping may use fewer); with the
+        forest's trees, what each like costs to score.
     supervised_weight : float, default=0.7
         With labels, weight of the supervised head (gradient boosting over the same features) in
         the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
@@ -128,19 +131,21 @@ class AuthenticityModel(BaseEstimator):
         "random_state": ["random_state"],
         "threshold_rule": [StrOptions({"youden"})],
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
+        "head_iterations": [Interval(Integral, 1, None, closed="left")],
         "scope": [StrOptions({"batch", "creator"})],
     }
 
     def __init__(
         self,
         *,
-        n_estimators: int = 200,
+        n_estimators: int = 100,
         max_samples: int = 256,
         reference_size: int = 20_000,
         calibration_share: float = 0.3,
         flag_quantile: float = 0.99,
         threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
+        head_iterations: int = 100,
         scope: str = "creator",
         label_column: str = "is_fake",
         random_state: int | None = 0,
@@ -152,6 +157,7 @@ class AuthenticityModel(BaseEstimator):
         self.flag_quantile = flag_quantile
         self.threshold_rule = threshold_rule
         self.supervised_weight = supervised_weight
+        self.head_iterations = head_iterations
         self.scope = scope
         self.label_column = label_column
         self.random_state = random_state
@@ -252,7 +258,7 @@ class AuthenticityModel(BaseEstimator):
             fake_cal = self.fake_is_calibration_
             if self.supervised_weight > 0:
                 head = HistGradientBoostingClassifier(
-                    max_iter=200,
+                    max_iter=self.head_iterations,
                     learning_rate=0.1,
                     class_weight="balanced",
                     random_state=self.random_state,
