@@ -52,7 +52,14 @@ class IdCodes:
         """Codes of ``likes`` (columns creator_id, post_id, liker_id)."""
         creator, _ = pd.factorize(likes["creator_id"])
         liker, liker_ids = pd.factorize(likes["liker_id"])
-        post_id, _ = pd.factorize(likes["post_id"])
-        post, _ = pd.factorize(creator.astype(np.int64) * (post_id.max() + 1) + post_id)
-        pair, _ = pd.factorize(creator.astype(np.int64) * (liker.max() + 1) + liker)
-        return cls(creator, liker, np.asarray(liker_ids), post, pair)
+        post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
+        return cls(creator, liker, np.asarray(liker_ids), post, pair_codes(creator, liker))
+
+
+def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Dense codes of the distinct (first, second) pairs of two code arrays, in order of first
+    appearance."""
+    if len(first) == 0:
+        return np.zeros(0, dtype=np.intp)
+    codes, _ = pd.factorize(first.astype(np.int64) * (int(second.max()) + 1) + second)
+    return codes

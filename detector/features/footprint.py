@@ -28,9 +28,8 @@ def liker_summary(
 ) -> pd.DataFrame:
     """Per liker in one partition (whole creators): likes, creators, burst posts, creation day."""
     codes = IdCodes.of(likes) if ids is None else ids
-    liker, creator = codes.liker, codes.creator
-    ids = codes.liker_ids
-    n = len(ids)
+    liker, creator, liker_ids = codes.liker, codes.creator, codes.liker_ids
+    n = len(liker_ids)
     width = np.int64(creator.max() + 1)
     creators = np.bincount(distinct(liker * width + creator) // width, minlength=n)
     post_width = np.int64(post.max() + 1)
@@ -42,7 +41,7 @@ def liker_summary(
             "creators": creators,
             "burst_posts": burst_posts,
         },
-        index=pd.Index(ids, name="liker_id"),
+        index=pd.Index(liker_ids, name="liker_id"),
     )
     if "account_created_at" in likes.columns:
         created = likes["account_created_at"].to_numpy("datetime64[ns]")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector.features.arrays import pair_codes
+
 BURST_HALF_WINDOW_SECONDS = 300
 """Half width of the window that counts neighbouring likes for the burst density."""
 
@@ -18,8 +20,8 @@ def _seconds(values: pd.Series) -> np.ndarray:
 
 
 def post_codes(likes: pd.DataFrame) -> np.ndarray:
-    """Dense integer code per (creator_id, post_id)."""
-    return likes.groupby(["creator_id", "post_id"], sort=False, observed=True).ngroup().to_numpy()
+    """Dense integer code per (creator_id, post_id), in order of first appearance."""
+    return pair_codes(pd.factorize(likes["creator_id"])[0], pd.factorize(likes["post_id"])[0])
 
 
 def timing_features(likes: pd.DataFrame, post: np.ndarray | None = None) -> dict[str, np.ndarray]:
