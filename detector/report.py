@@ -46,22 +46,48 @@ class CreatorReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready report: ``meta`` and one object per creator with its posts."""
-        posts_by_creator = {
-            creator: group.drop(columns="creator_id").to_dict(orient="records")
-            for creator, group in self.posts.groupby("creator_id", sort=False)
-        }
+        posts_by_creator: dict[Any, list[dict[str, Any]]] = {}
+        post_creators = self.posts["creator_id"].tolist()
+        for creator, post in zip(post_creators, _records(self.posts.drop(columns="creator_id"))):
+            posts_by_creator.setdefault(creator, []).append(post)
         creators = []
-        for record in self.creators.to_dict(orient="records"):
+        for record in _records(self.creators):
             low = record.pop("inauthentic_share_low")
             high = record.pop("inauthentic_share_high")
             record["inauthentic_share_interval"] = [low, high]
             record["posts"] = posts_by_creator.get(record["creator_id"], [])
             creators.append(record)
-        return {"meta": self.meta, "creators": creators}
+        return {"meta": _jsonable(self.meta), "creators": creators}
 
     def to_json(self, indent: int | None = 2) -> str:
         """The report as JSON text."""
-        return json.dumps(_jsonable(self.to_dict()), indent=indent)
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts, converted a column at a time (``to_dict`` per row is slow)."""
+    columns = [_column_values(frame[name]) for name in frame.columns]
+    names = [str(name) for name in frame.columns]
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _column_values(column: pd.Series) -> list[Any]:
+    """One column as plain Python values: missing and non-finite numbers -> None, times -> ISO."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return [None if value is pd.NaT else value.isoformat() for value in column]
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float)
+        finite = np.isfinite(values)
+        out = values.tolist()
+        if not finite.all():
+            for index in np.flatnonzero(~finite):
+                out[index] = None
+        return out
+    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+        if column.hasnans:
+            return [_jsonable(value) for value in column.astype(object)]
+        return column.to_numpy().tolist()
+    return [_jsonable(value) for value in column.tolist()]
 
 
 def _jsonable(value: Any) -> Any:
@@ -72,6 +98,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is pd.NaT or value is None:
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
