@@ -353,7 +353,9 @@ def train(
         float, typer.Option(min=0.0, max=0.9, help="Share of creators held out for metrics.")
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    n_estimators: Annotated[int, typer.Option(min=1, help="Trees in the forest.")] = 200,
+    n_estimators: Annotated[
+        int | None, typer.Option(min=1, help="Trees in the forest [default: the model's, 100].")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
 ) -> None:
     """Train a model; with labels, choose the threshold and report held-out metrics.
@@ -380,7 +382,7 @@ def train(
                 likes,
                 raw_label if labelled else None,
                 holdout=holdout if labelled else 0.0,
-                params={"n_estimators": n_estimators},
+                params={} if n_estimators is None else {"n_estimators": n_estimators},
                 random_state=seed,
             )
         training = {

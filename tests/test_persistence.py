@@ -76,6 +76,15 @@ def test_shipped_model_loads_and_scores_with_the_pinned_versions(shipped_model, 
     assert len(report.creators) == test_world[1].shape[0]
 
 
+def test_shipped_model_is_the_default_model_trained_by_the_command_line():
+    from detector.model import AuthenticityModel
+
+    shipped = read_sidecar("models/default.joblib")["parameters"]
+    defaults = AuthenticityModel().get_params()
+    for name in ("n_estimators", "head_iterations", "max_samples", "supervised_weight", "scope"):
+        assert shipped[name] == defaults[name], name
+
+
 def test_compiled_arrays_score_exactly_like_the_full_model(tmp_path, model, test_world):
     from detector.persistence import load_scorer
 
