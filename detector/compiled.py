@@ -215,25 +215,42 @@ class Traversal:
             self.right_if_missing &= ~np.asarray(missing_left, dtype=bool)[old]
         self.value = np.asarray(trees["value"], dtype=np.float64)[old]
         self.n_trees = n_trees
+        self.depth = depth  # levels of each tree, in tree order
         self.order = np.argsort(depth, kind="stable")  # trees in traversal order
         self.restore = None if np.all(np.diff(self.order) > 0) else np.argsort(self.order)
         self.block_rows = max(16, PAIRS_PER_BLOCK // max(n_trees, 1))
         self.groups = _depth_groups(depth[self.order], self.block_rows)
 
-    def sums(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
+    def sums(
+        self, matrix: np.ndarray, threads: int | None = None, jit: bool | None = None
+    ) -> np.ndarray:
         """Per row, the sum over trees (in tree order) of the value of the leaf it reaches.
 
         Chunks of rows run on up to ``threads`` threads (default: :func:`cpu_threads`); the
-        result does not depend on the number of threads.
+        result does not depend on the number of threads. ``jit`` chooses the numba kernel of
+        :mod:`detector._jit` (default: from :data:`~detector._jit.JIT_FROM_ROWS` rows, when
+        numba is installed); it gives the same sums bit for bit.
         """
         data = np.ascontiguousarray(matrix, dtype=self.dtype)
         if data.ndim != 2 or data.shape[1] < self.n_features:
             raise ValueError(
                 f"expected a matrix of at least {self.n_features} columns, got shape {data.shape}"
             )
-        parts = map_row_chunks(
-            lambda start, stop: self._sums(data[start:stop]), len(data), ROWS_PER_TASK, threads
-        )
+        if jit is None:
+            from detector import _jit
+
+            jit = len(data) >= _jit.JIT_FROM_ROWS and _jit.jit_enabled()
+        if jit:
+            from detector._jit import tree_sums
+
+            def work(start: int, stop: int) -> np.ndarray:
+                return tree_sums(self, data[start:stop])
+        else:
+
+            def work(start: int, stop: int) -> np.ndarray:
+                return self._sums(data[start:stop])
+
+        parts = map_row_chunks(work, len(data), ROWS_PER_TASK, threads)
         return np.concatenate(parts) if parts else np.empty(0)
 
     def _sums(self, data: np.ndarray) -> np.ndarray:

@@ -160,6 +160,42 @@ def test_threads_and_chunks_do_not_change_a_bit(iforest, boosting, data, monkeyp
     assert Traversal(_forest_trees(iforest), np.float32).sums(np.empty((0, 6))).shape == (0,)
 
 
+def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boosting, data):
+    """Missing values both ways, infinities, ties at thresholds, single-leaf trees, chunks."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(7)
+    X = probes(data, rng)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[rng.random(X.shape) < 0.02] = np.inf
+    stump = IsolationForest(n_estimators=3, max_samples=2, random_state=0).fit(np.zeros((5, 6)))
+    for trees, dtype in (
+        (_forest_trees(iforest), np.float32),
+        (_boosting_trees(boosting), np.float64),
+        (_forest_trees(stump), np.float32),
+    ):
+        traversal = Traversal(trees, dtype, trees.get("missing_left"))
+        numpy_walk = traversal.sums(X, threads=1, jit=False)
+        assert np.array_equal(traversal.sums(X, threads=1, jit=True), numpy_walk)
+        assert np.array_equal(traversal.sums(X[5:], threads=2, jit=True), numpy_walk[5:])
+
+
+def test_the_numba_kernel_is_used_for_large_inputs_unless_turned_off(iforest, monkeypatch):
+    pytest.importorskip("numba")
+    from detector import _jit
+
+    calls = []
+    monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 100)
+    monkeypatch.setattr(_jit, "tree_sums", lambda t, d: calls.append(len(d)) or np.zeros(len(d)))
+    traversal = Traversal(_forest_trees(iforest), np.float32)
+    traversal.sums(np.zeros((99, 6)))
+    assert calls == []
+    traversal.sums(np.zeros((100, 6)))
+    assert calls == [100]
+    monkeypatch.setenv(_jit.ENV, "0")
+    traversal.sums(np.zeros((100, 6)))
+    assert calls == [100]
+
+
 def test_a_matrix_with_too_few_columns_is_refused(iforest):
     with pytest.raises(ValueError, match="at least 6 columns"):
         Traversal(_forest_trees(iforest), np.float32).sums(np.zeros((3, 2)))

@@ -1,0 +1,90 @@
+"""Compiled tree traversal with numba, for large inputs.
+
+:class:`detector.compiled.Traversal` walks trees with numpy gathers, one level of every
+(tree, row) pair per call; that costs a few nanoseconds per step in temporary arrays. The kernel
+here walks the same node tables in machine code: for a block of rows, tree after tree, every
+row one level down per step (independent rows, so the CPU overlaps their memory loads), adding
+each tree's leaf value in tree order. (Measured on 1M likes of the default model, one core:
+about twice as fast as the numpy walk; walking one row at a time to its leaf, or stopping a
+block early once all its rows reached leaves, measured slower.) It reads the same arrays with the same comparisons and
+adds in the same order, so its sums equal the numpy walk's bit for bit (tested).
+
+numba is imported, and the kernel compiled (about a second, cached on disk after the first
+time), only when a traversal is large enough to repay it (:data:`JIT_FROM_ROWS`); small inputs,
+such as one creator scored from the command line, never pay for it. ``DETECTOR_JIT=0`` turns
+the kernel off.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+ENV = "DETECTOR_JIT"
+JIT_FROM_ROWS = 200_000
+"""Rows from which a traversal uses the compiled kernel (when numba is installed)."""
+BLOCK_ROWS = 64
+"""Rows walked together down each tree."""
+
+
+def jit_enabled() -> bool:
+    """Whether the compiled kernel may be used: numba is installed and ``DETECTOR_JIT`` is not 0."""
+    if os.environ.get(ENV, "").strip() in {"0", "false", "no"}:
+        return False
+    return _kernel() is not None
+
+
+@cache
+def _kernel() -> Any:
+    """The compiled kernel, or None without numba."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(nogil=True, cache=True)
+    def tree_sums(data, code, threshold, value, right_if_missing, depths, shift, has_missing, out):  # noqa: ANN001, ANN202
+        mask = (1 << shift) - 1
+        n_rows = data.shape[0]
+        nodes = np.empty(BLOCK_ROWS, np.int64)
+        acc = np.empty(BLOCK_ROWS, np.float64)
+        for first in range(0, n_rows, BLOCK_ROWS):
+            m = min(BLOCK_ROWS, n_rows - first)
+            acc[:m] = 0.0
+            for tree in range(depths.shape[0]):
+                nodes[:m] = tree  # a root's number is its tree's number
+                for _ in range(depths[tree]):
+                    for i in range(m):
+                        node = nodes[i]
+                        packed = code[node]
+                        x = data[first + i, packed & mask]
+                        right = x > threshold[node]
+                        if has_missing and x != x:
+                            right = right_if_missing[node]
+                        nodes[i] = (packed >> shift) + right
+                for i in range(m):
+                    acc[i] += value[nodes[i]]
+            out[first : first + m] = acc[:m]
+
+    return tree_sums
+
+
+def tree_sums(traversal: Any, data: np.ndarray) -> np.ndarray:
+    """Per row of ``data`` (already in the traversal's dtype), the sum over trees of the leaf
+    values, as :meth:`detector.compiled.Traversal.sums` computes it."""
+    out = np.empty(len(data), dtype=np.float64)
+    _kernel()(
+        data,
+        traversal.code,
+        traversal.threshold,
+        traversal.value,
+        traversal.right_if_missing,
+        traversal.depth,
+        traversal.shift,
+        bool(np.isnan(data).any()),
+        out,
+    )
+    return out
