@@ -48,7 +48,8 @@ class CreatorReport:
         """JSON-ready report: ``meta`` and one object per creator with its posts."""
         posts_by_creator: dict[Any, list[dict[str, Any]]] = {}
         post_creators = self.posts["creator_id"].tolist()
-        for creator, post in zip(post_creators, _records(self.posts.drop(columns="creator_id"))):
+        post_records = _records(self.posts.drop(columns="creator_id"))
+        for creator, post in zip(post_creators, post_records, strict=True):
             posts_by_creator.setdefault(creator, []).append(post)
         creators = []
         for record in _records(self.creators):
@@ -68,7 +69,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts, converted a column at a time (``to_dict`` per row is slow)."""
     columns = [_column_values(frame[name]) for name in frame.columns]
     names = [str(name) for name in frame.columns]
-    return [dict(zip(names, row)) for row in zip(*columns)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _column_values(column: pd.Series) -> list[Any]:
