@@ -143,9 +143,31 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
 
 # --- scoring engines (detector.engines): options of `score` --------------------------------
 class Engine(str, Enum):
+    auto = "auto"
     memory = "memory"
     chunked = "chunked"
     dask = "dask"
+
+
+AUTO_CHUNKED_FROM = 2_000_000
+"""``--engine auto`` scores Parquet input of at least this many likes with the chunked engine
+(peak memory bounded near 1 GiB) and anything smaller in memory (about 0.9 GiB per 1M likes)."""
+
+
+def _auto_engine(file: Path) -> Engine:
+    """The chunked engine for large Parquet input (row count from the file footers), else memory."""
+    if str(file) == "-" or not (file.is_dir() or file.suffix.lower() in {".parquet", ".pq"}):
+        return Engine.memory
+    import pyarrow.dataset as ds
+
+    try:
+        rows = ds.dataset(file, format="parquet").count_rows()
+    except (OSError, ValueError):  # unreadable: let the memory path name the problem
+        return Engine.memory
+    if rows < AUTO_CHUNKED_FROM:
+        return Engine.memory
+    _say(f"{rows:,} likes: chunked engine (bounded memory; --engine memory loads them all)")
+    return Engine.chunked
 
 
 def _score_with_engine(
@@ -257,9 +279,10 @@ def score(
         Engine,
         typer.Option(
             help="memory: load the table; chunked: Parquet larger than memory, bounded memory; "
-            "dask: a Dask cluster (pip install 'engagement-detector[dask]')."
+            "dask: a Dask cluster (pip install 'engagement-detector[dask]'); auto: chunked for "
+            f"Parquet of {AUTO_CHUNKED_FROM:,} likes or more, else memory."
         ),
-    ] = Engine.memory,
+    ] = Engine.auto,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -282,9 +305,11 @@ def score(
     """
     if scheduler is not None and engine is not Engine.dask:
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
-    if partitions is not None and engine is Engine.memory:
+    if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
     with _known_failures():
+        if engine is Engine.auto:
+            engine = _auto_engine(file)
         if engine is not Engine.memory:  # scoring engines
             _refuse_overwrite(output, force)
             _refuse_overwrite(likes_output, force)

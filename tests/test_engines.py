@@ -228,6 +228,25 @@ def test_cli_engines_print_the_same_report(cluster, data, small_model, tmp_path)
     assert usage.exit_code == 2
 
 
+def test_auto_engine_chunks_large_parquet_input_and_loads_small_input(
+    data, small_model, tmp_path, monkeypatch
+):
+    import detector.cli as cli
+    from detector.io import load_likes
+    from detector.persistence import load_model, save_model
+
+    path = save_model(small_model, tmp_path / "m.joblib")
+    want = _render_creators(load_model(path).report(load_likes(data["folder"])), OutputFormat.csv)
+    base = ["score", str(data["folder"]), "--model", str(path), "--format", "csv"]
+    rows = len(load_likes(data["folder"]))
+    for threshold, engine in ((rows, "chunked"), (rows + 1, None)):
+        monkeypatch.setattr(cli, "AUTO_CHUNKED_FROM", threshold)
+        result = CliRunner().invoke(app, base)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == want
+        assert (f"{rows:,} likes: chunked engine" in result.stderr) == (engine == "chunked")
+
+
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask, pandas 3.1
 def test_accounts_table_is_joined_per_partition(data, small_model, likes, tmp_path):
     from detector.engines.dask_engine import read_likes_dask, score_dask
