@@ -68,13 +68,18 @@ def assert_same_report(got: CreatorReport, want: CreatorReport, likes: bool = Tr
 
 # ----------------------------------------------------------------------------------- chunked
 @pytest.mark.parametrize("source", ["file", "folder"])
-@pytest.mark.parametrize("buckets", [1, 3, 7])
-def test_chunked_equals_in_memory(data, small_model, expected, source, buckets):
+@pytest.mark.parametrize(("buckets", "workers"), [(1, None), (3, 1), (7, 3)])
+def test_chunked_equals_in_memory(data, small_model, expected, source, buckets, workers):
     split = bucket_of(pd.Series([f"c{i:05d}" for i in range(N_CREATORS)]), buckets)
     if buckets > 1:  # the creators of one input part end up in different buckets
         assert len(set(split[:4])) > 1
     report = score_parquet_chunked(
-        data[source], small_model, buckets=buckets, include_likes=True, batch_rows=2000
+        data[source],
+        small_model,
+        buckets=buckets,
+        include_likes=True,
+        batch_rows=2000,
+        workers=workers,
     )
     assert_same_report(report, expected)
 

@@ -33,6 +33,7 @@ import math
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -43,6 +44,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from detector._threads import cpu_threads
 from detector.engines import (
     ROW_KEY,
     PartialReport,
@@ -89,6 +91,7 @@ def score_parquet_chunked(
     creators: Sequence[str] | None = None,
     scope: str | None = None,
     batch_rows: int = BATCH_ROWS,
+    workers: int | None = None,
 ) -> CreatorReport:
     """Score a Parquet file or folder of Parquet files with bounded memory.
 
@@ -104,6 +107,8 @@ def score_parquet_chunked(
     creators : only score these creator ids.
     scope : "batch" or "creator" (default: the model's).
     batch_rows : rows per record batch read from the input.
+    workers : buckets scored at the same time in pass 2, on threads (default: the CPUs
+        available, :func:`detector._threads.cpu_threads`); memory holds that many buckets.
 
     Returns
     -------
@@ -134,21 +139,31 @@ def score_parquet_chunked(
                 present.append(columns_present)
             warm_model(model, check_present(present), scope)
 
-        scorer = fast_scorer(model)
+        parallel = min(cpu_threads() if workers is None else max(1, workers), len(files))
+        if scope == "creator":  # fit the feature set the columns allow before compiling
+            warm_model(model, columns, scope)
+        scorer = fast_scorer(model, threads=1 if parallel > 1 else None)
         keep = include_likes or likes_output is not None
-        partials: list[PartialReport] = []
-        runs: list[Path] = []
-        for file in files:  # pass 2: partial reports
+
+        def score_bucket(file: Path) -> tuple[PartialReport, Path | None]:  # pass 2
             likes, rows = read(file)
             partial = second_pass(likes, rows, scorer, table, include_likes=keep)
+            run = None
             if likes_output is not None:
-                runs.append(folder / f"likes-{file.stem}.parquet")
-                partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(runs[-1], index=False)
+                run = folder / f"likes-{file.stem}.parquet"
+                partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(run, index=False)
                 if not include_likes:
                     partial.report.likes = None
                     partial.like_rows = None
-            partials.append(partial)
-            del likes, rows
+            return partial, run
+
+        if parallel > 1:
+            with ThreadPoolExecutor(parallel, thread_name_prefix="detector-bucket") as pool:
+                done = list(pool.map(score_bucket, files))
+        else:
+            done = [score_bucket(file) for file in files]
+        partials = [partial for partial, _ in done]
+        runs = [run for _, run in done if run is not None]
         if scope == "creator":
             check_present([p.present for p in partials])
         report = assemble(partials)
