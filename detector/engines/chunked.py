@@ -29,11 +29,12 @@ error or interruption.
 
 from __future__ import annotations
 
+import functools
 import math
+import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -75,6 +76,9 @@ BUCKET_ROWS = 250_000
 """Likes per bucket aimed at when the number of buckets is not given."""
 MAX_AUTO_BUCKETS = 256
 """Cap on the automatic number of buckets (each is an open file during the spill)."""
+PARALLEL_FROM_ROWS = 1_000_000
+"""Input size from which pass 2 runs on worker processes by default (starting one costs about
+a second; below this the buckets are scored in this process)."""
 BATCH_ROWS = 65_536
 """Rows per record batch read from the input (and per chunk of the per-like merge)."""
 
@@ -107,8 +111,9 @@ def score_parquet_chunked(
     creators : only score these creator ids.
     scope : "batch" or "creator" (default: the model's).
     batch_rows : rows per record batch read from the input.
-    workers : buckets scored at the same time in pass 2, on threads (default: the CPUs
-        available, :func:`detector._threads.cpu_threads`); memory holds that many buckets.
+    workers : processes (joblib's loky) scoring buckets at the same time in pass 2 (default: the CPUs
+        available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
+        likes on; else 1, in this process). Each holds one bucket at a time.
 
     Returns
     -------
@@ -127,8 +132,7 @@ def score_parquet_chunked(
         files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path))
 
         def read(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
-            likes, rows = split_rows(_read_parquet(file))
-            return with_accounts(likes, account_table, account_source), rows
+            return _read_bucket(file, account_table, account_source)
 
         table = None
         present: list[list[str]] = []
@@ -139,29 +143,32 @@ def score_parquet_chunked(
                 present.append(columns_present)
             warm_model(model, check_present(present), scope)
 
-        parallel = min(cpu_threads() if workers is None else max(1, workers), len(files))
+        parallel = max(1, workers) if workers is not None else cpu_threads()
+        if workers is None and total < PARALLEL_FROM_ROWS:
+            parallel = 1
+        parallel = min(parallel, len(files))
         if scope == "creator":  # fit the feature set the columns allow before compiling
             warm_model(model, columns, scope)
-        scorer = fast_scorer(model, threads=1 if parallel > 1 else None)
-        keep = include_likes or likes_output is not None
-
-        def score_bucket(file: Path) -> tuple[PartialReport, Path | None]:  # pass 2
-            likes, rows = read(file)
-            partial = second_pass(likes, rows, scorer, table, include_likes=keep)
-            run = None
-            if likes_output is not None:
-                run = folder / f"likes-{file.stem}.parquet"
-                partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(run, index=False)
-                if not include_likes:
-                    partial.report.likes = None
-                    partial.like_rows = None
-            return partial, run
-
+        bucket_scorer = _BucketScorer(
+            fast_scorer(model, threads=1 if parallel > 1 else None),
+            table,
+            account_table,
+            account_source,
+            keep=include_likes or likes_output is not None,
+            include_likes=include_likes,
+            runs=folder if likes_output is not None else None,
+        )
         if parallel > 1:
-            with ThreadPoolExecutor(parallel, thread_name_prefix="detector-bucket") as pool:
-                done = list(pool.map(score_bucket, files))
+            from joblib import Parallel, delayed
+
+            state = folder / "bucket-scorer.pickle"  # read once by each worker process
+            with open(state, "wb") as handle:
+                pickle.dump(bucket_scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            done = Parallel(n_jobs=parallel, backend="loky")(
+                delayed(_score_in_worker)(str(state), file) for file in files
+            )
         else:
-            done = [score_bucket(file) for file in files]
+            done = [bucket_scorer(file) for file in files]
         partials = [partial for partial, _ in done]
         runs = [run for _, run in done if run is not None]
         if scope == "creator":
@@ -172,6 +179,59 @@ def score_parquet_chunked(
                 likes_output, lambda target: _merge_runs(runs, target, out_format, batch_rows)
             )
     return report
+
+
+def _read_bucket(
+    file: Path, accounts: pd.DataFrame | None, source: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    likes, rows = split_rows(_read_parquet(file))
+    return with_accounts(likes, accounts, source), rows
+
+
+class _BucketScorer:
+    """Pass 2 on one bucket file: its partial report, and its per-like run file if wanted.
+
+    Picklable, so that worker processes receive it (with the compiled model and the liker
+    table) once, when they start.
+    """
+
+    def __init__(
+        self,
+        scorer: object,
+        table: pd.DataFrame | None,
+        accounts: pd.DataFrame | None,
+        source: str,
+        *,
+        keep: bool,
+        include_likes: bool,
+        runs: Path | None,
+    ) -> None:
+        self.scorer, self.table = scorer, table
+        self.accounts, self.source = accounts, source
+        self.keep, self.include_likes, self.runs = keep, include_likes, runs
+
+    def __call__(self, file: Path) -> tuple[PartialReport, Path | None]:
+        likes, rows = _read_bucket(file, self.accounts, self.source)
+        partial = second_pass(likes, rows, self.scorer, self.table, include_likes=self.keep)
+        run = None
+        if self.runs is not None:
+            run = self.runs / f"likes-{file.stem}.parquet"
+            partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(run, index=False)
+            if not self.include_likes:
+                partial.report.likes = None
+                partial.like_rows = None
+        return partial, run
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_state(path: str) -> _BucketScorer:
+    with open(path, "rb") as handle:
+        return pickle.load(handle)  # noqa: S301 - written by this run, in its own temp folder
+
+
+def _score_in_worker(state: str, file: Path) -> tuple[PartialReport, Path | None]:
+    """Pass 2 on one bucket in a worker process (the scorer is loaded once per process)."""
+    return _worker_state(state)(file)
 
 
 def bucket_of(creator_id: pd.Series, k: int) -> np.ndarray:
