@@ -6,6 +6,7 @@ Loader tests read the shared data folder beside the project and skip when it is 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -343,3 +344,26 @@ def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     assert unsupervised["status"] == full["status"] == "ok"
     assert not unsupervised["supervised"] and full["supervised"]
     assert full["labelled_likes"] == result["simulated"]["train_likes"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def test_speed_launcher_counts_the_memory_of_worker_processes():
+    import subprocess
+    import time
+
+    from benchmarks.speed import _tree_rss_bytes
+
+    alone = _tree_rss_bytes(os.getpid())
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; b = bytearray(200 * 2**20); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):  # until the child has touched its 200 MiB
+            with_child = _tree_rss_bytes(os.getpid())
+            if with_child - alone > 190 * 2**20:
+                break
+            time.sleep(0.05)
+        assert with_child - alone > 190 * 2**20
+    finally:
+        child.communicate(b"")
