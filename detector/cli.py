@@ -99,10 +99,15 @@ def _main(
     """Authentic-engagement fraud detector."""
 
 
+JSON_PRETTY_UP_TO = 100
+"""JSON reports of more creators put each creator on one line (fast to write, easy to grep)."""
+
+
 def _render_creators(report: Any, fmt: OutputFormat) -> str:
     creators = report.creators
     if fmt is OutputFormat.json:
-        return report.to_json() + "\n"
+        many = len(creators) > JSON_PRETTY_UP_TO
+        return report.to_json(creator_per_line=many) + "\n"
     if fmt is OutputFormat.csv:
         flat = creators.drop(columns=["evidence"]).copy()
         flat["reasons"] = flat["reasons"].map(" | ".join)

@@ -42,6 +42,14 @@ def test_json_report_carries_the_contract_fields(report):
     assert data["meta"]["score_orientation"] == "higher score = more suspicious"
 
 
+def test_one_creator_per_line_is_the_same_json_value(report):
+    text = report.to_json(creator_per_line=True)
+    assert json.loads(text) == json.loads(report.to_json())
+    lines = text.splitlines()
+    creators = [line for line in lines if line.startswith('    {"creator_id"')]
+    assert len(creators) == len(report.creators)
+
+
 def test_engagement_rates_are_given_when_followers_are_known(report):
     creators = report.creators
     assert (creators["authentic_engagement_rate"] <= creators["engagement_rate"] + 1e-12).all()
