@@ -127,7 +127,7 @@ def test_temporary_buckets_are_removed_after_success_and_failure(
     seen: list[int] = []
 
     def failing(*args, **kwargs):
-        seen.append(len(list(next(spill.iterdir()).glob("bucket-*.parquet"))))
+        seen.append(len(list(next(spill.iterdir()).glob("bucket-*.arrow"))))
         raise KeyboardInterrupt
 
     monkeypatch.setattr(chunked, "second_pass", failing)

@@ -5,8 +5,8 @@ Design (memory is bounded by one bucket of whole creators plus the liker table):
 - **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
   only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
   errors name the file and the row within it), keeps its position in the input as an order key,
-  and its rows go to one of ``K`` temporary Parquet *buckets* by a stable hash of
-  ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process). Every creator's
+  and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files, lz4-compressed) by a
+  stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process). Every creator's
   likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
   :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`).
 - **Pass 1, liker table.** Each bucket is read back (and joined to the accounts table, if any),
@@ -79,6 +79,9 @@ MAX_AUTO_BUCKETS = 256
 PARALLEL_FROM_ROWS = 1_000_000
 """Input size from which pass 2 runs on worker processes by default (starting one costs about
 a second; below this the buckets are scored in this process)."""
+SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+"""Buckets are Arrow IPC files (several times faster to write and read back than Parquet),
+lz4-compressed (about 2x smaller for little time)."""
 BATCH_ROWS = 65_536
 """Rows per record batch read from the input (and per chunk of the per-like merge)."""
 
@@ -184,7 +187,7 @@ def score_parquet_chunked(
 def _read_bucket(
     file: Path, accounts: pd.DataFrame | None, source: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    likes, rows = split_rows(_read_parquet(file))
+    likes, rows = split_rows(_read_bucket_file(file))
     return with_accounts(likes, accounts, source), rows
 
 
@@ -304,8 +307,9 @@ def _conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _read_parquet(file: Path) -> pd.DataFrame:
-    return pq.read_table(file).to_pandas()
+def _read_bucket_file(file: Path) -> pd.DataFrame:
+    with pa.memory_map(str(file)) as source:
+        return pa.ipc.open_file(source).read_all().to_pandas()
 
 
 def _accounts(
@@ -343,9 +347,9 @@ def _spill(
     name: str,
 ) -> list[Path]:
     """Stream the input into ``k`` bucket files of whole creators; return the non-empty ones."""
-    paths = [folder / f"bucket-{b:05d}.parquet" for b in range(k)]
+    paths = [folder / f"bucket-{b:05d}.arrow" for b in range(k)]
     schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
-    writers: dict[int, pq.ParquetWriter] = {}
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     position = 0
     with ExitStack() as stack:
         for fragment in fragments:
@@ -366,7 +370,9 @@ def _spill(
                 table = _conform(likes.iloc[order], schema)
                 for b in np.flatnonzero(np.diff(bounds)):
                     if b not in writers:
-                        writers[b] = stack.enter_context(pq.ParquetWriter(paths[b], schema))
+                        writers[b] = stack.enter_context(
+                            pa.ipc.new_file(paths[b], schema, options=SPILL_OPTIONS)
+                        )
                     writers[b].write_table(table.slice(bounds[b], bounds[b + 1] - bounds[b]))
                 del likes, table
     if not writers:
