@@ -29,8 +29,9 @@ Each method runs under a small launcher (this script with ``--measure``) that ti
 ``os.wait4``, whose ``ru_maxrss`` is the method's own peak resident memory (a child forked
 straight from the benchmark would also count the benchmark's memory: Linux carries the
 parent's peak over exec). Because the chunked engine scores on worker processes from 1M likes,
-the launcher also samples the summed resident memory of the method's whole process tree every
-50 ms; peak memory is the larger of the two figures. The two children written here also report their in-process time
+the launcher also samples the memory of the method's whole process tree every 50 ms (the sum of
+each process's proportional set size, ``Pss``, which counts pages shared between processes
+once); peak memory is the larger of the two figures. The two children written here also report their in-process time
 (``work s``: after imports). Repeats are interleaved (every method once, then again) so that
 load from other users of the machine spreads over all methods; figures are medians, peak
 memory is the maximum over repeats. A run that fails or exceeds ``--timeout`` is recorded with the
@@ -363,26 +364,40 @@ def _last_json_line(path: Path) -> dict[str, Any]:
     return {}
 
 
+def _memory_bytes(pid: str) -> int:
+    """A process's proportional set size (``Pss``: its private pages plus its share of pages it
+    shares with other processes, so a process tree's sum counts shared libraries once), or its
+    resident size where ``smaps_rollup`` is not available."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * PAGE_BYTES
+
+
 def _tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants now (sum of ``VmRSS``; pages shared
-    between them, such as libraries, count once per process: an over-estimate)."""
+    """Memory of ``root`` and all its descendants now: the sum of :func:`_memory_bytes`."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/stat", encoding="ascii") as handle:
                 parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry.name}/statm", encoding="ascii") as handle:
-                rss[int(entry.name)] = int(handle.read().split()[1]) * PAGE_BYTES
         except (OSError, ValueError, IndexError):  # the process ended meanwhile
             continue
         children.setdefault(parent, []).append(int(entry.name))
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        try:
+            total += _memory_bytes(str(pid))
+        except (OSError, ValueError, IndexError):
+            pass
         stack.extend(children.get(pid, []))
     return total
 
@@ -396,8 +411,9 @@ def run_measured(argv: list[str]) -> int:
     forks the measured command instead and reaps it with ``os.wait4``, whose ``ru_maxrss``
     (KiB on Linux) is then the command's own peak (floor: the launcher's ~15 MiB). That figure
     is one process's peak; commands that start worker processes (the chunked engine from 1M
-    likes) use several, so a thread also samples the resident memory of the whole process tree
-    every :data:`SAMPLE_SECONDS`; the peak reported is the larger of the two.
+    likes) use several, so a thread also samples the memory of the whole process tree (summed
+    proportional set sizes) every :data:`SAMPLE_SECONDS`; the peak reported is the larger of
+    the two.
     """
     result_path, separator, *command = argv
     if separator != "--" or not command:

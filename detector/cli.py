@@ -299,7 +299,7 @@ def score(
         int | None,
         typer.Option(
             min=1,
-            help="Chunked: creator buckets (default: one per 250,000 likes); "
+            help="Chunked: creator buckets (default: one per 125,000 likes); "
             "dask: partitions after the shuffle by creator (default: as read).",
         ),
     ] = None,

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUCKET_ROWS", "MAX_AUTO_BUCKETS", "bucket_of", "score_parquet_chunked"]
 
-BUCKET_ROWS = 250_000
+BUCKET_ROWS = 125_000
 """Likes per bucket aimed at when the number of buckets is not given."""
 MAX_AUTO_BUCKETS = 256
 """Cap on the automatic number of buckets (each is an open file during the spill)."""
