@@ -45,9 +45,10 @@ before the window end, grow fast (10k-200k followers, high engagement, rising li
 have a young audience (accounts much younger than usual, hence with few posts and followers).
 Inflated creators can also be new or have a viral post.
 
-*Inauthentic ladder* (``inflated_share`` of the creators, tiers assigned in rotation). Unless a
-tier says otherwise, the fake likes number ``s / (1 - s)`` times the organic ones (at least
-``min_fake_likes``, so tiny creators end up above ``s``), with ``s`` log-uniform in [3 %, 80 %].
+*Inauthentic ladder* (``inflated_share`` of the creators, tiers of ``inflated_tiers`` assigned
+in rotation). Unless a tier says otherwise, the fake likes number ``s / (1 - s)`` times the
+organic ones (at least ``min_fake_likes``, so tiny creators end up above ``s``), with ``s``
+log-uniform in [3 %, 80 %].
 The realised share is reported in ``creators.inauthentic_share``.
 
 1. ``naive`` bought likes: fresh accounts (created 1-10 days before the purchase, empty: few
@@ -64,6 +65,15 @@ The realised share is reported in ``creators.inauthentic_share``.
    pod-mate's posts within minutes of publication. Pod creators in the world belong to pods with
    1-2 other in-world creators; their own accounts (``creators.account_id``) are pod members.
    The fake share then follows from the pod size and the creator's organic volume.
+5. ``hollow`` account farms (opt-in: ``SimulationParams.inflated_tiers``; the training
+   :data:`POPULATIONS` use it, the default world does not): accounts registered one by one
+   months to years ago (organic age distribution) that like the way the audience does (spread
+   over the posts like the organic likes, organic delays and daily cycle, a creator-sized
+   subset of the farm returning across posts). Only their profile gives them away: the traits
+   documented for bought followers (Cresci et al. 2015, "Fame for sale"): followed by few,
+   following many, few or no posts, often no avatar or bio. Each farm draws its medians as
+   multiples of the world's genuine medians from wide ranges (``hollow_*``), so the traits are
+   relative to the platform and overlap the genuine population.
 
 Reproducibility: the world plan (creators, pods, farms, index ranges) comes from
 ``default_rng([seed, 0])``; creator ``i``'s posts and likes from ``default_rng([seed, 1, i])``;
@@ -87,6 +97,7 @@ import pandas as pd
 
 __all__ = [
     "POPULATIONS",
+    "TRAINING_TIERS",
     "generate_mixed_world",
     "CATEGORIES",
     "LIKES_COLUMNS",
@@ -149,9 +160,11 @@ CREATORS_COLUMNS: tuple[str, ...] = (
     "pod_id",
 )
 
-_TIERS: tuple[str, ...] = ("organic", "naive", "aged", "stealth", "pod")
+_TIERS: tuple[str, ...] = ("organic", "naive", "aged", "stealth", "pod", "hollow")
 _INFLATED_TIERS: tuple[str, ...] = ("naive", "aged", "stealth", "pod")
-_ORGANIC, _NAIVE, _AGED, _STEALTH, _POD = range(5)
+#: Every inflated tier :attr:`SimulationParams.inflated_tiers` may name (``hollow`` is opt-in).
+_ALL_INFLATED_TIERS: tuple[str, ...] = _TIERS[1:]
+_ORGANIC, _NAIVE, _AGED, _STEALTH, _POD, _HOLLOW = range(6)
 _DAY = 86400.0
 _HOUR = 3600.0
 _YEAR = 365.25 * _DAY
@@ -316,7 +329,25 @@ class SimulationParams:
     pod_delay_median_min: float = 8.0  # median pod like delay (minutes)
     pod_delay_sigma: float = 0.8  # lognormal sigma of pod delays
     pod_followers_median: float = 6_000.0  # median followers of pod members (not in the world)
+    # hollow-account farms (opt-in tier): aged accounts, organic like timing, hollow profiles.
+    # Each farm draws its own profile medians, as multiples of the genuine medians of the same
+    # world (followers_median, following_median, posts_median), log-uniform in these ranges.
+    hollow_n_farms: int = 3  # number of hollow farms (farms)
+    hollow_farm_size: int = 1_500  # smallest number of accounts per farm (grows with clients)
+    hollow_followers_factor: tuple[float, float] = (0.02, 0.3)  # farm median / genuine median
+    hollow_followers_sigma: float = 1.0  # lognormal sigma of followers within a farm
+    hollow_following_factor: tuple[float, float] = (2.0, 10.0)  # farm median / genuine median
+    hollow_following_sigma: float = 0.7  # lognormal sigma of following within a farm
+    hollow_posts_factor: tuple[float, float] = (0.01, 0.2)  # farm median / genuine median
+    hollow_posts_sigma: float = 1.2  # lognormal sigma of posts within a farm
+    hollow_no_posts_share: tuple[float, float] = (0.2, 0.7)  # accounts without posts, uniform
+    hollow_avatar_share: tuple[float, float] = (0.2, 0.8)  # accounts with an avatar, uniform
+    hollow_bio_empty_share: tuple[float, float] = (0.6, 0.95)  # accounts without a bio, uniform
+    hollow_organic_name_share: tuple[float, float] = (0.3, 1.0)  # name-like usernames, uniform
     diurnal_max_tries: int = 30  # resampling rounds of the daily-cycle thinning
+    # tiers of the inflated creators, assigned in rotation (any of naive, aged, stealth, pod,
+    # hollow; the default world has the four-tier ladder)
+    inflated_tiers: tuple[str, ...] = _INFLATED_TIERS
 
 
 # ----------------------------------------------------------------------------- hashing
@@ -522,6 +553,8 @@ class _Plan:
     v0: int
     naive_t0: float
     q0: int
+    h0: int
+    hollow_size: int
     total: int
     id_width: int
     id_half: int
@@ -556,8 +589,15 @@ def _make_plan(n: int, seed: int, p: SimulationParams, inflated_share: float) ->
         raise ValueError(f"seed must be >= 0, got {seed}")
     if not 0.0 <= inflated_share <= 1.0:
         raise ValueError(f"inflated_share must be in [0, 1], got {inflated_share}")
+    if "hollow" in p.inflated_tiers and p.hollow_n_farms < 1:
+        raise ValueError("hollow farms need hollow_n_farms >= 1")
     if not 1 <= p.posts_min <= p.posts_max < 1000:
         raise ValueError("need 1 <= posts_min <= posts_max < 1000")
+    tiers = tuple(p.inflated_tiers)
+    if not tiers or len(set(tiers)) != len(tiers) or not set(tiers) <= set(_ALL_INFLATED_TIERS):
+        raise ValueError(
+            f"inflated_tiers must be distinct names among {_ALL_INFLATED_TIERS}, got {tiers}"
+        )
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     key = int(np.random.SeedSequence([seed, 2]).generate_state(1, np.uint64)[0])
     t1 = pd.Timestamp(p.window_end).tz_convert("UTC").timestamp()
@@ -570,7 +610,7 @@ def _make_plan(n: int, seed: int, p: SimulationParams, inflated_share: float) ->
     tier = np.full(n, "organic", dtype=object)
     scenario = np.full(n, "organic", dtype=object)
     infl, org = perm[:n_inf], perm[n_inf:]
-    tier[infl] = np.array(_INFLATED_TIERS, dtype=object)[np.arange(n_inf) % 4]
+    tier[infl] = np.array(tiers, dtype=object)[np.arange(n_inf) % len(tiers)]
     scenario[infl] = "inflated"
     n_org = org.size
     n_viral = int(round(p.viral_share * n_org))
@@ -646,7 +686,16 @@ def _make_plan(n: int, seed: int, p: SimulationParams, inflated_share: float) ->
         nxt += outsiders
         pod_of[group] = g
         pod_members.append(members)
-    total = nxt
+    h0 = nxt
+    n_hollow = int((tier == "hollow").sum())
+    hollow_size = (
+        max(
+            p.hollow_farm_size, math.ceil(p.farm_accounts_per_creator * n_hollow / p.hollow_n_farms)
+        )
+        if n_hollow
+        else 0
+    )
+    total = h0 + max(1, p.hollow_n_farms) * hollow_size
     id_width = max(7, len(str(4 * total)))
     id_half = (math.ceil(math.log2(10**id_width)) + 1) // 2
     id_keys = tuple(int(k) for k in np.random.SeedSequence([seed, 3]).generate_state(4, np.uint64))
@@ -684,6 +733,8 @@ def _make_plan(n: int, seed: int, p: SimulationParams, inflated_share: float) ->
         v0=v0,
         naive_t0=naive_t0,
         q0=q0,
+        h0=h0,
+        hollow_size=hollow_size,
         total=total,
         id_width=id_width,
         id_half=id_half,
@@ -696,14 +747,21 @@ def _make_plan(n: int, seed: int, p: SimulationParams, inflated_share: float) ->
 # ----------------------------------------------------------------------------- accounts
 # Hash stream bases per account type (attributes of different types are independent).
 _SB_GEN, _SB_STEALTH, _SB_NAIVE, _SB_AGED, _SB_POD, _SB_CREATOR = 0, 100, 200, 300, 400, 500
+_SB_HOLLOW, _SB_HOLLOW_FARM = 600, 700
+
+
+def _settled_age(plan: _Plan, idx: np.ndarray) -> np.ndarray:
+    """Age at window end (years) of accounts that are not "young" (the lognormal part)."""
+    p = plan.p
+    old = np.exp(math.log(p.acct_age_median_years) + p.acct_age_sigma * _norm(plan.key, idx, 51))
+    return np.clip(old, p.acct_age_min_years, p.acct_age_max_years)
 
 
 def _genuine_age(plan: _Plan, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(age at window end in years, young flag) of genuine accounts."""
     p, key = plan.p, plan.key
     young = _unif(key, idx, _SB_GEN + 50) < p.young_account_share
-    old = np.exp(math.log(p.acct_age_median_years) + p.acct_age_sigma * _norm(key, idx, 51))
-    old = np.clip(old, p.acct_age_min_years, p.acct_age_max_years)
+    old = _settled_age(plan, idx)
     lo, hi = p.young_account_days
     young_age = (lo + (hi - lo) * _unif(key, idx, _SB_GEN + 52)) / 365.25
     return np.where(young, young_age, old), young
@@ -806,6 +864,62 @@ def _farm_profile(plan: _Plan, idx: np.ndarray, sb: int, kind: str) -> dict[str,
     }
 
 
+def _hollow_farm_value(
+    plan: _Plan, farm: np.ndarray, stream: int, bounds: tuple[float, float], log: bool = True
+) -> np.ndarray:
+    """One parameter of each hollow farm, drawn in ``bounds`` (log-uniform or uniform)."""
+    u = _unif(plan.key, farm, _SB_HOLLOW_FARM + stream)
+    lo, hi = bounds
+    if log:
+        return np.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+    return lo + u * (hi - lo)
+
+
+def _hollow_profile(plan: _Plan, idx: np.ndarray, farm: np.ndarray) -> dict[str, np.ndarray]:
+    """Hollow accounts: follow many, followed by few, post little, often no avatar or bio.
+
+    The traits the fake-follower literature documents (Cresci et al. 2015, "Fame for sale"),
+    with each farm's medians drawn from wide generic ranges, so no single threshold separates
+    them from the genuine population.
+    """
+    p, key = plan.p, plan.key
+    u = lambda s: _unif(key, idx, _SB_HOLLOW + s)  # noqa: E731
+    value = functools.partial(_hollow_farm_value, plan, farm)
+    followers = np.floor(
+        p.followers_median
+        * value(0, p.hollow_followers_factor)
+        * np.exp(p.hollow_followers_sigma * _norm(key, idx, _SB_HOLLOW + 1))
+    )
+    following = np.floor(
+        p.following_median
+        * value(1, p.hollow_following_factor)
+        * np.exp(p.hollow_following_sigma * _norm(key, idx, _SB_HOLLOW + 2))
+    )
+    posts = np.floor(
+        p.posts_median
+        * value(2, p.hollow_posts_factor)
+        * np.exp(p.hollow_posts_sigma * _norm(key, idx, _SB_HOLLOW + 3))
+    )
+    no_posts = u(4) < value(3, p.hollow_no_posts_share, log=False)
+    return {
+        "followers": followers.astype(np.int64),
+        "following": np.clip(following, 0, p.following_max).astype(np.int64),
+        "posts": np.where(no_posts, 0, posts).astype(np.int64),
+        "has_avatar": u(5) < value(4, p.hollow_avatar_share, log=False),
+        "is_private": u(6) < 0.1,
+        "is_verified": np.zeros(idx.size, dtype=bool),
+        "bio_length": np.where(
+            u(7) < value(5, p.hollow_bio_empty_share, log=False),
+            0,
+            np.clip(
+                np.floor(p.bio_median * np.exp(p.bio_sigma * _norm(key, idx, _SB_HOLLOW + 8))),
+                1,
+                p.bio_max,
+            ),
+        ).astype(np.int64),
+    }
+
+
 def _creatorlike_profile(plan: _Plan, idx: np.ndarray, sb: int, followers: np.ndarray):
     p, key = plan.p, plan.key
     u = lambda s: _unif(key, idx, sb + s)  # noqa: E731
@@ -894,13 +1008,28 @@ def _accounts(plan: _Plan, idx: np.ndarray) -> dict[str, np.ndarray]:
         )
         prof = _farm_profile(plan, i, _SB_NAIVE, "naive")
         fill(m, created, prof, _usernames(key, i, _SB_NAIVE + 60, "naive"))
-    m = idx >= plan.q0
+    m = (idx >= plan.q0) & (idx < plan.h0)
     if m.any():
         i = idx[m]
         fol = _lognorm_int(key, i, _SB_POD + 1, p.pod_followers_median, 1.0)
         prof = _creatorlike_profile(plan, i, _SB_POD, fol)
         created = plan.t0 - (1.0 + 5.0 * _unif(key, i, _SB_POD + 8)) * _YEAR
         fill(m, created, prof, _usernames(key, i, _SB_POD + 60, "organic"))
+    m = idx >= plan.h0
+    if m.any():
+        i = idx[m]
+        farm = (i - plan.h0) // plan.hollow_size
+        age = _settled_age(plan, i)  # aged: genuine ages without the young share, one by one
+        prof = _hollow_profile(plan, i, farm)
+        organic_name = _unif(key, i, _SB_HOLLOW + 9) < _hollow_farm_value(
+            plan, farm, 6, p.hollow_organic_name_share, log=False
+        )
+        names = np.where(
+            organic_name,
+            _usernames(key, i, _SB_HOLLOW + 60, "organic"),
+            _usernames(key, i, _SB_HOLLOW + 80, "aged"),
+        )
+        fill(m, plan.t1 - age * _YEAR, prof, names)
     return out
 
 
@@ -1185,6 +1314,32 @@ def _simulate_creator(plan: _Plan, c: int) -> dict[str, np.ndarray]:
         accts_l.append(np.tile(members, n_posts))
         times_l.append(pub[rows] + np.clip(delay, 30.0, 6 * _HOUR))
         tiers_l.append(_POD)
+    elif tier == "hollow":
+        # like an extra slice of the audience: spread over the posts as the organic likes are,
+        # from a creator-sized subset of one farm, with organic delays and daily cycle
+        per_post = np.bincount(np.concatenate(posts_l), minlength=n_posts) + 1.0
+        alloc = rng.multinomial(n_fake, per_post / per_post.sum())
+        farm = int(_unif(plan.key, np.array([c]), _SB_HOLLOW_FARM + 50)[0] * p.hollow_n_farms)
+        size = math.ceil(plan.audience[c] * n_fake / max(n_org, 1))
+        size = int(min(plan.hollow_size, max(size, int(alloc.max()), 1)))
+        members = plan.h0 + farm * plan.hollow_size + rng.choice(plan.hollow_size, size, False)
+        rows, cols = _rows_without_replacement(rng, alloc, size)
+        notified_h = rng.random(rows.size) < p.loyal_like_share * p.loyal_notify_share
+
+        def hollow_draw(pos: np.ndarray) -> np.ndarray:
+            slow = rng.random(pos.size) < p.delay_slow_share
+            med = np.where(slow, p.delay_slow_median_h, p.delay_fast_median_h) * _HOUR
+            sd = np.where(slow, p.delay_slow_sigma, p.delay_fast_sigma)
+            d = med * np.exp(sd * rng.standard_normal(pos.size))
+            nd = _lognormal(rng, p.notify_delay_median_min * 60, p.notify_delay_sigma, pos.size)
+            d = np.where(notified_h[pos], nd, d)
+            return pub[rows[pos]] + np.maximum(d, 5.0)
+
+        h_t = _thin_by_daily_cycle(rng, hollow_draw, np.full(rows.size, tz_c), p)
+        posts_l.append(rows.astype(np.int64))
+        accts_l.append(members[cols].astype(np.int64))
+        times_l.append(h_t)
+        tiers_l.append(_HOLLOW)
 
     post = np.concatenate(posts_l)
     acct = np.concatenate(accts_l)
@@ -1308,7 +1463,7 @@ def generate_world(
     params : SimulationParams, optional
         Distribution parameters (defaults: :class:`SimulationParams()`).
     inflated_share : float
-        Share of creators with inauthentic likes (spread across the four tiers).
+        Share of creators with inauthentic likes (spread across ``params.inflated_tiers``).
 
     Returns
     -------
@@ -1325,15 +1480,22 @@ def generate_world(
     return likes, _creators_frame(plan, n_likes, n_fake)
 
 
+#: Tiers of the training populations: the default ladder plus hollow-account farms, whose only
+#: signal is the profile (without them the supervised head never needs profile traits, since every
+#: other tier is also given away by its timing or account ages).
+TRAINING_TIERS: tuple[str, ...] = _INFLATED_TIERS + ("hollow",)
+
 #: Account populations for training a model that must transfer across platforms (domain
-#: randomisation). ``default`` is :class:`SimulationParams()`; the others move the genuine
-#: population's activity and audience, and the farms' disguise, to the ranges that public labelled
-#: account sets show (Instagram and Twitter users post and follow far more than the default world's
-#: lurker-heavy population; real farm accounts often have tens to hundreds of followers).
+#: randomisation). ``default`` is :class:`SimulationParams()` with the :data:`TRAINING_TIERS`;
+#: the others move the genuine population's activity and audience, and the farms' disguise, to the
+#: ranges that public labelled account sets show (Instagram and Twitter users post and follow far
+#: more than the default world's lurker-heavy population; real farm accounts often have tens to
+#: hundreds of followers). Hollow farms scale with each population's genuine medians.
 POPULATIONS: dict[str, SimulationParams] = {
-    "default": SimulationParams(),
+    "default": SimulationParams(inflated_tiers=TRAINING_TIERS),
     # Instagram-like active users: few lurkers, more posts, wider following
     "active": SimulationParams(
+        inflated_tiers=TRAINING_TIERS,
         lurker_share=0.05,
         lurker_share_young=0.15,
         posts_median=60.0,
@@ -1343,6 +1505,7 @@ POPULATIONS: dict[str, SimulationParams] = {
     ),
     # microblog-like: hundreds of posts, balanced follow counts; farms with real-looking audiences
     "microblog": SimulationParams(
+        inflated_tiers=TRAINING_TIERS,
         lurker_share=0.02,
         lurker_share_young=0.1,
         posts_median=500.0,
@@ -1357,6 +1520,7 @@ POPULATIONS: dict[str, SimulationParams] = {
     ),
     # social-network users with large networks; farms that follow thousands and carry avatars
     "social": SimulationParams(
+        inflated_tiers=TRAINING_TIERS,
         lurker_share=0.03,
         lurker_share_young=0.1,
         posts_median=40.0,

@@ -10,6 +10,8 @@ from detector.synth import (
     CATEGORIES,
     CREATORS_COLUMNS,
     LIKES_COLUMNS,
+    POPULATIONS,
+    TRAINING_TIERS,
     SimulationParams,
     generate_world,
     write_world,
@@ -345,3 +347,59 @@ def test_inflated_share_zero_and_one():
         ("pod", 2),
         ("stealth", 2),
     ]
+
+
+@pytest.fixture(scope="module")
+def hollow_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # the training ladder: 5 tiers, 3 creators each
+    return generate_world(25, seed=6, inflated_share=0.6, params=POPULATIONS["default"])
+
+
+def test_hollow_tier_is_opt_in():
+    assert "hollow" not in SimulationParams().inflated_tiers
+    assert all(params.inflated_tiers == TRAINING_TIERS for params in POPULATIONS.values())
+    with pytest.raises(ValueError):
+        generate_world(5, seed=0, params=SimulationParams(inflated_tiers=("naive", "bogus")))
+    with pytest.raises(ValueError):
+        generate_world(5, seed=0, params=SimulationParams(inflated_tiers=()))
+
+
+def test_hollow_farms_look_organic_but_for_the_profile(hollow_world):
+    likes, creators = hollow_world
+    assert set(creators["tier"]) == {"organic", *TRAINING_TIERS}
+    assert (creators["tier"] == "hollow").sum() == 3
+    likes = _with_delays(likes)
+    hollow = likes[likes["tier"] == "hollow"]
+    organic = likes[likes["tier"] == "organic"]
+    assert len(hollow) > 100 and (hollow["is_fake"] == 1).all()
+    # organic timing: delays and spread over the posts like the audience's
+    assert 0.5 < hollow["delay_s"].median() / organic["delay_s"].median() < 2
+    assert (hollow["delay_s"] > 24 * 3600).mean() > 0.05
+    per_creator_posts = hollow.groupby("creator_id")["post_id"].nunique()
+    all_posts = likes[likes["tier"] == "organic"].groupby("creator_id")["post_id"].nunique()
+    assert (per_creator_posts >= 0.5 * all_posts.loc[per_creator_posts.index]).all()
+    # aged accounts registered one by one (no batch days), no fresh account
+    accounts = hollow.drop_duplicates("liker_id")
+    age_days = (WINDOW_END - accounts["account_created_at"]).dt.total_seconds() / 86400
+    assert age_days.min() > 80
+    max_days = SimulationParams().acct_age_max_years * 365.25
+    unclipped = accounts[age_days < max_days - 1]  # as for genuine accounts, ages are capped
+    assert unclipped["account_created_at"].dt.floor("D").value_counts().iloc[0] <= 5
+    # the profile: followed by few, following many, fewer posts
+    genuine = organic.drop_duplicates("liker_id")
+    ratio = lambda a: np.log1p(a["following"]) - np.log1p(a["followers"])  # noqa: E731
+    assert ratio(accounts).median() > ratio(genuine).median() + 1.0
+    assert accounts["posts"].median() < genuine["posts"].median()
+    assert not set(accounts["liker_id"]) & set(genuine["liker_id"])
+
+
+def test_hollow_world_chunked_equals_in_memory(tmp_path):
+    params = POPULATIONS["default"]
+    likes, _ = generate_world(10, seed=7, params=params, inflated_share=1.0)
+    likes_dir, _ = write_world_parquet_chunked(
+        tmp_path, 10, seed=7, params=params, inflated_share=1.0, creators_per_chunk=3
+    )
+    chunked = pd.concat(
+        [pd.read_parquet(p) for p in sorted(likes_dir.glob("part-*.parquet"))], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(chunked, likes)
