@@ -29,10 +29,10 @@ Each method runs under a small launcher (this script with ``--measure``) that ti
 ``os.wait4``, whose ``ru_maxrss`` is the method's own peak resident memory (a child forked
 straight from the benchmark would also count the benchmark's memory: Linux carries the
 parent's peak over exec). Because the chunked engine scores on worker processes from 1M likes,
-the launcher also samples the memory of the method's whole process tree every 50 ms (the sum of
+the launcher also samples the memory of the method's whole process tree every 250 ms (the sum of
 each process's proportional set size, ``Pss``, which counts pages shared between processes
-once); peak memory is the larger of the two figures. The two children written here also report their in-process time
-(``work s``: after imports). Repeats are interleaved (every method once, then again) so that
+once); peak memory is the larger of the two figures. The two children written here also report
+their in-process time (``work s``: after imports). Repeats are interleaved (every method once, then again) so that
 load from other users of the machine spreads over all methods; figures are medians, peak
 memory is the maximum over repeats. A run that fails or exceeds ``--timeout`` is recorded with the
 tail of its stderr and the benchmark goes on.
@@ -75,7 +75,7 @@ OVERSHOOT = 1.1  # generate 10% more creators than needed, then cut at the targe
 SAMPLE_ROWS = 100_000  # straightforward: rows the isolation forest is fitted on
 DATA_FORMAT = 1  # bump when the data preparation changes
 GIB = 1024**3
-SAMPLE_SECONDS = 0.05  # launcher: how often the process tree's memory is sampled
+SAMPLE_SECONDS = 0.25  # launcher: how often the process tree's memory is sampled
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
