@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 ENV = "DETECTOR_JIT"
-JIT_FROM_ROWS = 200_000
+JIT_FROM_ROWS = 50_000
 """Rows from which a traversal uses the compiled kernel (when numba is installed)."""
 BLOCK_ROWS = 64
 """Rows walked together down each tree."""
