@@ -186,17 +186,17 @@ def _score_with_engine(
     partitions: int | None,
     scope: str,
 ) -> Any:
-    """Score with the chunked or Dask engine (full model: scikit-learn is faster on millions of
-    likes than the compiled arrays). The chunked engine streams ``likes_output`` itself."""
-    from detector.persistence import load_model
+    """Score with the chunked engine (the compiled arrays, as the memory engine: neither this
+    process nor its workers import scikit-learn unless a feature set was not compiled) or the
+    Dask engine (the full model). The chunked engine streams ``likes_output`` itself."""
+    from detector.persistence import load_model, load_scorer
 
-    fitted = load_model(model)
     if engine is Engine.chunked:
         from detector.engines.chunked import score_parquet_chunked
 
         return score_parquet_chunked(
             file,
-            fitted,
+            load_scorer(model),
             buckets=partitions,
             likes_output=likes_output,
             accounts=accounts,
@@ -205,6 +205,7 @@ def _score_with_engine(
         )
     from detector.engines.dask_engine import dask_client, read_likes_dask, score_dask
 
+    fitted = load_model(model)
     ddf = read_likes_dask(file)
     with dask_client(scheduler):
         return score_dask(

@@ -14,6 +14,7 @@ The checksum protects against damage, not against a malicious sidecar written al
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -164,7 +165,7 @@ def load_scorer(path: str | Path | None = None) -> Any:
         arrays = CompiledModel(compiled)
     except (ValueError, OSError, KeyError) as error:
         raise ModelError(f"{compiled}: cannot be loaded ({error})") from error
-    return Scorer(arrays, lambda: load_model(path))
+    return Scorer(arrays, functools.partial(load_model, path))  # picklable, for worker processes
 
 
 def _check_format(path: Path, meta: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import pickle
 import re
 import tempfile
@@ -45,6 +46,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from detector._threads import ENV as THREADS_ENV
 from detector._threads import cpu_threads
 from detector.engines import (
     ROW_KEY,
@@ -233,7 +235,9 @@ def _worker_state(path: str) -> _BucketScorer:
 
 
 def _score_in_worker(state: str, file: Path) -> tuple[PartialReport, Path | None]:
-    """Pass 2 on one bucket in a worker process (the scorer is loaded once per process)."""
+    """Pass 2 on one bucket in a worker process (the scorer is loaded once per process; one
+    scoring thread, since there is a worker per CPU)."""
+    os.environ[THREADS_ENV] = "1"
     return _worker_state(state)(file)
 
 
