@@ -135,6 +135,7 @@ def score_parquet_chunked(
     with tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp:
         folder = Path(tmp)
         files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path))
+        pa.default_memory_pool().release_unused()  # give the reading buffers back before pass 2
 
         def read(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
             return _read_bucket(file, account_table, account_source)
@@ -290,7 +291,13 @@ def _batches(fragment: ds.Fragment, columns: list[str], batch_rows: int) -> Iter
     """The file's batches as DataFrames of the wanted columns it has (each with its own type)."""
     own = [c for c in columns if c in fragment.physical_schema.names]
     try:
-        for batch in fragment.to_batches(columns=own, batch_size=batch_rows):
+        for batch in fragment.to_batches(
+            columns=own,
+            batch_size=batch_rows,
+            batch_readahead=1,
+            fragment_readahead=1,
+            fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
+        ):
             if batch.num_rows:
                 yield batch.to_pandas()
     except (pa.ArrowException, OSError) as error:
