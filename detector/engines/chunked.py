@@ -1,13 +1,13 @@
 """Chunked engine: score a Parquet file or folder larger than memory, on one machine.
 
-Design (memory is bounded by one bucket of whole creators plus the liker table):
+Design (memory is bounded by one bucket of whole creators per worker plus the liker table):
 
 - **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
   only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
   errors name the file and the row within it), keeps its position in the input as an order key,
   and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files, lz4-compressed) by a
-  stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process). Every creator's
-  likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
+  stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process).
+  Every creator's likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
   :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`).
 - **Pass 1, liker table.** Each bucket is read back (and joined to the accounts table, if any),
   :func:`detector.features.partition_features` runs on it and only its per-liker summary is
@@ -16,7 +16,10 @@ Design (memory is bounded by one bucket of whole creators plus the liker table):
 - **Pass 2, reports.** Each bucket is read again and its partition features are *recomputed*
   rather than spilled (they are several times the size of the likes and cheap to recompute);
   :func:`detector.features.finish_features` adds the footprint features from the table and
-  :func:`detector.report.build_report` scores the bucket. Per-like rows go to a temporary run
+  :func:`detector.report.build_report` scores the bucket. From :data:`PARALLEL_FROM_ROWS` likes
+  the buckets are scored by one worker process per CPU (joblib's loky; threads would not help,
+  the feature code holds the GIL), each receiving the scorer and the liker table once through a
+  pickle in the temporary folder. Per-like rows go to a temporary run
   per bucket; at the end the runs are merged by order key into ``likes_output`` (written
   atomically), so the file lists likes in input order, as the in-memory engine does.
 - The partial reports are combined and put back in input order (:func:`detector.engines.assemble`):
@@ -116,7 +119,7 @@ def score_parquet_chunked(
     creators : only score these creator ids.
     scope : "batch" or "creator" (default: the model's).
     batch_rows : rows per record batch read from the input.
-    workers : processes (joblib's loky) scoring buckets at the same time in pass 2 (default: the CPUs
+    workers : processes scoring buckets at the same time in pass 2 (default: the CPUs
         available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
         likes on; else 1, in this process). Each holds one bucket at a time.
 
