@@ -47,7 +47,7 @@ def _say(message: str) -> None:
 
 @contextmanager
 def _known_failures() -> Iterator[None]:
-    """Turn the detector's own errors (and file errors) into one line and exit code 1."""
+    """Turn the detector's own errors (and file and memory errors) into one line and exit code 1."""
     from detector.errors import DetectorError
 
     try:
@@ -59,6 +59,14 @@ def _known_failures() -> Iterator[None]:
         if isinstance(error, OSError) and not isinstance(error, DetectorError):
             message = f"{error.filename or ''}: {error.strerror or message}".lstrip(": ")
         _say(f"Error: {message}")
+        raise typer.Exit(1) from None
+    except MemoryError:
+        if os.environ.get("DETECTOR_DEBUG"):
+            raise
+        _say(
+            "Error: out of memory; score Parquet input with --engine chunked (bounded memory), "
+            "in more buckets (--partitions) if it still runs out"
+        )
         raise typer.Exit(1) from None
 
 

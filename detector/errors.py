@@ -1,7 +1,7 @@
 """Exceptions raised by the detector.
 
 Every error a user can cause derives from :class:`DetectorError` and from a builtin
-(``ValueError`` or ``OSError``), so callers may catch either. Messages name the file, the
+(``ValueError``, ``OSError`` or ``RuntimeError``), so callers may catch either. Messages name the file, the
 column, the row and what was expected, on one line.
 """
 
@@ -26,3 +26,7 @@ class ModelError(DetectorError, ValueError):
 
 class NotEnoughDataError(DetectorError, ValueError):
     """The data is too small or lacks what an operation needs (e.g. labels of both classes)."""
+
+
+class ResourceError(DetectorError, RuntimeError):
+    """The machine ran short of something the work needs, e.g. a worker process was killed."""

@@ -31,6 +31,23 @@ def model_path(world_dir, tmp_path_factory):
     return path
 
 
+def test_running_out_of_memory_gives_a_one_line_error_with_the_remedy(
+    world_dir, model_path, monkeypatch
+):
+    import detector.io
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(detector.io, "load_likes", out_of_memory)
+    result = runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(model_path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: out of memory; score Parquet input with --engine chunked (bounded memory), "
+        "in more buckets (--partitions) if it still runs out"
+    ]
+
+
 def test_generate_writes_likes_and_creator_truth(world_dir):
     likes = pd.read_csv(world_dir / "likes.csv")
     creators = pd.read_csv(world_dir / "creators.csv")

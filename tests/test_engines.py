@@ -166,6 +166,32 @@ def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, t
         score_parquet_chunked(text, small_model)
 
 
+def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
+    data, small_model, tmp_path, monkeypatch
+):
+    import joblib
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    from detector.errors import ResourceError
+    from detector.persistence import save_model
+
+    def killed(self, tasks):
+        raise TerminatedWorkerError("A worker process managed by the executor was terminated")
+
+    monkeypatch.setattr(joblib.Parallel, "__call__", killed)
+    with pytest.raises(ResourceError, match="worker process .* stopped unexpectedly"):
+        score_parquet_chunked(data["folder"], small_model, buckets=3, workers=2)
+    import detector.engines.chunked as chunked
+
+    monkeypatch.setattr(chunked, "PARALLEL_FROM_ROWS", 0)  # workers even for this small input
+    path = save_model(small_model, tmp_path / "m.joblib")
+    args = ["score", str(data["folder"]), "--model", str(path), "--engine", "chunked"]
+    result = CliRunner().invoke(app, [*args, "--partitions", "3"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert "DETECTOR_THREADS=1" in result.stderr.strip().splitlines()[-1]
+
+
 def test_partitions_without_an_optional_column_are_reported():
     with pytest.warns(RuntimeWarning, match=r"1 of 2 partition\(s\) .* \['username'\]"):
         present = check_present([["followers", "username"], ["followers"]])

@@ -39,6 +39,7 @@ import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -67,7 +68,7 @@ from detector.engines import (
     warm_model,
     with_accounts,
 )
-from detector.errors import InputFormatError, SchemaError
+from detector.errors import InputFormatError, ResourceError, SchemaError
 from detector.io import atomic_write, detect_format, read_table
 from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
 
@@ -173,9 +174,16 @@ def score_parquet_chunked(
             state = folder / "bucket-scorer.pickle"  # read once by each worker process
             with open(state, "wb") as handle:
                 pickle.dump(bucket_scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            done = Parallel(n_jobs=parallel, backend="loky")(
-                delayed(_score_in_worker)(str(state), file) for file in files
-            )
+            try:
+                done = Parallel(n_jobs=parallel, backend="loky")(
+                    delayed(_score_in_worker)(str(state), file) for file in files
+                )
+            except BrokenExecutor as error:  # a worker was killed (often: out of memory)
+                raise ResourceError(
+                    f"{path}: a worker process of the chunked engine stopped unexpectedly "
+                    f"({type(error).__name__}; often out of memory): use more, smaller buckets "
+                    "(--partitions) or one process (DETECTOR_THREADS=1)"
+                ) from error
         else:
             done = [bucket_scorer(file) for file in files]
         partials = [partial for partial, _ in done]
