@@ -1,4 +1,4 @@
-"""A fitted model as plain arrays: fast to load, scored with numpy alone, nothing unpickled.
+"""A fitted model as plain arrays: fast to load, scored without scikit-learn, nothing unpickled.
 
 :func:`compile_model` flattens what scoring needs from a fitted
 :class:`~detector.model.AuthenticityModel` (the isolation forest and gradient-boosting trees of
@@ -15,7 +15,9 @@ over node tables laid out so that a node's two children are adjacent. Blocks are
 in the CPU cache and consecutive chunks of rows are scored on a few threads (numpy releases the
 GIL; :mod:`detector._threads`). Identical feature vectors are scored once (:func:`distinct_rows`).
 Every row's result depends on that row alone and the per-tree values are added in tree order, so
-none of this changes a score by a single bit.
+none of this changes a score by a single bit. From :data:`detector._jit.JIT_FROM_ROWS` rows the
+same node tables are walked by a numba kernel instead (:mod:`detector._jit`; same sums, bit for
+bit).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Exceptions raised by the detector.
 
 Every error a user can cause derives from :class:`DetectorError` and from a builtin
-(``ValueError``, ``OSError`` or ``RuntimeError``), so callers may catch either. Messages name the file, the
-column, the row and what was expected, on one line.
+(``ValueError``, ``OSError`` or ``RuntimeError``), so callers may catch either. Messages name
+the file, the column, the row and what was expected, on one line.
 """
 
 from __future__ import annotations

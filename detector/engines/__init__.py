@@ -221,8 +221,8 @@ def warm_model(model: AuthenticityModel, present: Iterable[str], scope: str) -> 
 
 def fast_scorer(model: AuthenticityModel, threads: int | None = None) -> object:
     """The model's fitted feature sets compiled in memory (:func:`detector.compiled.compiled_scorer`:
-    numpy traversal on all cores, scores equal to the model's within 1e-9); other sets and
-    non-estimator scorers fall back to ``model`` itself."""
+    compiled tree walk on all cores, scores equal to the model's within 1e-9); other sets and
+    non-estimator scorers (such as an already compiled model) are ``model`` itself."""
     if not hasattr(model, "feature_set"):
         return model
     from detector.compiled import compiled_scorer
