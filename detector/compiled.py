@@ -407,11 +407,35 @@ def above(scores: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(scores) > threshold + TIE_TOLERANCE
 
 
-def score_matrix(fitted: Any, matrix: pd.DataFrame, medians: dict[str, float]) -> pd.DataFrame:
+def model_input(
+    matrix: pd.DataFrame,
+    medians: dict[str, float],
+    floors: dict[str, float] | None = None,
+    ceilings: dict[str, float] | None = None,
+) -> np.ndarray:
+    """The float64 array the scorers see: missing values take the reference median, then a
+    feature with a floor (ceiling) is raised (lowered) to it. Models cap one-sided features at
+    the reference median on their innocent side (see ``AuthenticityModel(one_sided=True)``)."""
+    values = matrix.fillna(pd.Series(medians)).to_numpy(dtype="float64", copy=True)
+    for bounds, clip in ((floors, np.maximum), (ceilings, np.minimum)):
+        for name, bound in (bounds or {}).items():
+            if name in matrix.columns:
+                column = matrix.columns.get_loc(name)
+                clip(values[:, column], bound, out=values[:, column])
+    return values
+
+
+def score_matrix(
+    fitted: Any,
+    matrix: pd.DataFrame,
+    medians: dict[str, float],
+    floors: dict[str, float] | None = None,
+    ceilings: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
     compiled) feature set; shared by the full and the compiled model."""
     imputed = int(matrix.isna().to_numpy().sum())
-    scores = fitted.score(matrix.fillna(pd.Series(medians)).to_numpy())
+    scores = fitted.score(model_input(matrix, medians, floors, ceilings))
     calibration = fitted.calibration_scores
     suspicion = rank_below(calibration, scores) / max(len(calibration), 1)
     out = pd.DataFrame(
@@ -541,6 +565,8 @@ def model_arrays(model: Any) -> dict[str, np.ndarray]:
         "sets": sets,
         "feature_names_in": [str(n) for n in model.feature_names_in_],
         "medians": {k: float(v) for k, v in model.medians_.items()},
+        "floors": {k: float(v) for k, v in getattr(model, "floors_", {}).items()},
+        "ceilings": {k: float(v) for k, v in getattr(model, "ceilings_", {}).items()},
         "reference_conditions": model.reference_conditions_,
         "scope": model.scope,
         "supervised": bool(model.supervised_),
@@ -578,6 +604,8 @@ class CompiledModel:
             self.sets[fitted.features] = fitted
         self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
         self.medians_ = meta["medians"]
+        self.floors_ = meta.get("floors", {})  # absent from models compiled before one-sided caps
+        self.ceilings_ = meta.get("ceilings", {})
         self.reference_conditions_ = meta["reference_conditions"]
         self.scope = meta["scope"]
         self.supervised_ = meta["supervised"]
@@ -596,7 +624,7 @@ class CompiledModel:
         names = tuple(c for c in self.feature_names_in_ if c in features.columns)
         fitted = self.sets[names]
         matrix = features[list(names)]
-        return score_matrix(fitted, matrix, self.medians_)
+        return score_matrix(fitted, matrix, self.medians_, self.floors_, self.ceilings_)
 
 
 class Scorer:

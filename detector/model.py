@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from detector.calibrate import clustered_size, youden_threshold
-from detector.compiled import above, rank_below, score_matrix
+from detector.compiled import above, model_input, rank_below, score_matrix
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, LikeFeatureSet, build_like_features
 from detector.forest import LikeScorer
@@ -100,6 +100,13 @@ class AuthenticityModel(BaseEstimator):
     supervised_weight : float, default=0.7
         With labels, weight of the supervised head (gradient boosting over the same features) in
         the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
+    one_sided : bool, default=True
+        Cap each feature whose suspicious side is known (the catalogue's ``suspicious``: few
+        followers, few posts, a young account, following many...) at the reference median on
+        its innocent side, for the forest and the head alike. An isolation forest isolates both
+        tails; uncapped, real users far more active than the reference (say, a platform where
+        people post daily) are isolated for being active. Capped, only deviations towards the
+        suspicious side count. False scores every feature two-sided.
     scope : {"creator", "batch"}, default="creator"
         Which features score a table. "creator" uses each creator's own likes only, so a
         creator's result does not depend on what else is in the table (the default: it is also
@@ -133,6 +140,7 @@ class AuthenticityModel(BaseEstimator):
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
         "head_iterations": [Interval(Integral, 1, None, closed="left")],
         "scope": [StrOptions({"batch", "creator"})],
+        "one_sided": ["boolean"],
     }
 
     def __init__(
@@ -146,6 +154,7 @@ class AuthenticityModel(BaseEstimator):
         threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
         head_iterations: int = 100,
+        one_sided: bool = True,
         scope: str = "creator",
         label_column: str = "is_fake",
         random_state: int | None = 0,
@@ -158,6 +167,7 @@ class AuthenticityModel(BaseEstimator):
         self.threshold_rule = threshold_rule
         self.supervised_weight = supervised_weight
         self.head_iterations = head_iterations
+        self.one_sided = one_sided
         self.scope = scope
         self.label_column = label_column
         self.random_state = random_state
@@ -222,6 +232,7 @@ class AuthenticityModel(BaseEstimator):
             self.fake_sample_ = None
             self.fake_is_calibration_ = None
         self.medians_ = self.reference_.median().to_dict()
+        self.floors_, self.ceilings_ = innocent_caps(self.medians_, self.one_sided)
         self.feature_names_in_ = np.asarray(features.columns, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.reference_conditions_ = reference_shares(self.reference_)
@@ -242,8 +253,8 @@ class AuthenticityModel(BaseEstimator):
         unknown = [n for n in names if n not in self.reference_.columns]
         if unknown:
             raise NotEnoughDataError(f"the model's reference has no feature(s) {unknown}")
-        fill = pd.Series(self.medians_)
-        reference = self.reference_[list(names)].fillna(fill).to_numpy()
+        caps = (self.medians_, *self._caps())
+        reference = model_input(self.reference_[list(names)], *caps)
         cal = self.reference_is_calibration_
         forest = LikeScorer(
             n_estimators=self.n_estimators,
@@ -254,7 +265,7 @@ class AuthenticityModel(BaseEstimator):
         head = None
         fakes = None
         if self.fake_sample_ is not None and len(self.fake_sample_):
-            fakes = self.fake_sample_[list(names)].fillna(fill).to_numpy()
+            fakes = model_input(self.fake_sample_[list(names)], *caps)
             fake_cal = self.fake_is_calibration_
             if self.supervised_weight > 0:
                 head = HistGradientBoostingClassifier(
@@ -320,6 +331,10 @@ class AuthenticityModel(BaseEstimator):
         cache[names] = fitted
         return fitted
 
+    def _caps(self) -> tuple[dict[str, float], dict[str, float]]:
+        # models saved before one-sided caps existed have neither attribute: no caps
+        return self.__dict__.get("floors_", {}), self.__dict__.get("ceilings_", {})
+
     # ----------------------------------------------------------------------------- scoring
     def features(self, X: pd.DataFrame, scope: str | None = None) -> LikeFeatureSet:
         """Like features of validated or raw likes for ``scope`` (default: the model's)."""
@@ -333,7 +348,7 @@ class AuthenticityModel(BaseEstimator):
             raise NotEnoughDataError("no feature in common with the model's reference")
         fitted = self.feature_set(names)
         matrix = features[list(names)]
-        return score_matrix(fitted, matrix, self.medians_)
+        return score_matrix(fitted, matrix, self.medians_, *self._caps())
 
     def score_samples(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """Suspicion score per like (higher = more suspicious)."""
@@ -362,6 +377,30 @@ class AuthenticityModel(BaseEstimator):
         likes = _validated(X)
         features = build(likes, scope or self.scope)
         return build_report(self, likes, include_likes=include_likes, features=features)
+
+
+def innocent_caps(
+    medians: dict[str, float], one_sided: bool = True
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Floors and ceilings at the reference median for the one-sided features.
+
+    A feature suspicious when high gets its median as a floor; one suspicious when low gets it
+    as a ceiling. The catalogue keeps binary features two-sided (their median is one of their
+    two values, so a cap could erase them); a median that is not finite gives no cap.
+    """
+    floors: dict[str, float] = {}
+    ceilings: dict[str, float] = {}
+    if not one_sided:
+        return floors, ceilings
+    for name, median in medians.items():
+        side = FEATURES[name].suspicious if name in FEATURES else "both"
+        if not np.isfinite(median):
+            continue
+        if side == "high":
+            floors[name] = float(median)
+        elif side == "low":
+            ceilings[name] = float(median)
+    return floors, ceilings
 
 
 def _validated(X: pd.DataFrame) -> pd.DataFrame:

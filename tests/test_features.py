@@ -8,6 +8,7 @@ import pytest
 
 from detector.features import (
     FEATURES,
+    SIDES,
     LikeFeatures,
     build_like_features,
     combine_liker_summaries,
@@ -25,6 +26,11 @@ def features_of(frame: pd.DataFrame) -> pd.DataFrame:
 def test_every_feature_is_documented_with_a_unit():
     for info in FEATURES.values():
         assert info.unit and info.description, info.name
+
+
+def test_every_feature_says_which_side_is_suspicious_and_binary_ones_keep_both():
+    assert {info.suspicious for info in FEATURES.values()} <= set(SIDES)
+    assert {FEATURES[n].suspicious for n in ("has_avatar", "is_private")} == {"both"}
 
 
 def test_account_features_on_known_values(tiny_likes):

@@ -140,3 +140,29 @@ def test_probabilities_are_calibrated_on_held_out_labels(model, test_world):
     assert scored["probability"].between(0, 1).all()
     fake = likes["is_fake"].to_numpy() == 1
     assert scored["probability"][fake].mean() > 0.7 > 0.3 > scored["probability"][~fake].mean()
+
+
+# ----------------------------------------------------------------------------- one-sided caps
+def test_one_sided_features_are_capped_at_the_reference_median_on_their_innocent_side(model):
+    assert model.floors_["log_following"] == model.medians_["log_following"]  # many = suspicious
+    assert model.ceilings_["log_posts"] == model.medians_["log_posts"]  # few = suspicious
+    assert "log_gap_seconds" not in model.floors_ | model.ceilings_  # timing: both tails
+    assert "has_avatar" not in model.floors_ | model.ceilings_  # binary: never capped
+
+
+def test_a_liker_more_active_than_the_reference_is_not_more_suspicious_for_it(
+    model, world, test_world
+):
+    features = model.features(test_world[0]).values
+    busier = features.copy()
+    for name in ("log_posts", "log_followers", "log_account_age_days"):
+        innocent = busier[name] >= model.medians_[name]
+        busier.loc[innocent, name] += 5.0  # e^5 ~ 150 times more posts, followers, days
+    np.testing.assert_array_equal(
+        model.score_features(busier)["score"], model.score_features(features)["score"]
+    )
+    two_sided = AuthenticityModel(one_sided=False, **SMALL).fit(world[0])
+    assert not two_sided.floors_ and not two_sided.ceilings_
+    assert np.any(
+        two_sided.score_features(busier)["score"] != two_sided.score_features(features)["score"]
+    )

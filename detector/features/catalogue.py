@@ -20,6 +20,10 @@ class FeatureInfo:
     description: str
     scope: str = "creator"
     """'creator': computed from the creator's own likes; 'batch': uses the whole table."""
+    suspicious: str = "both"
+    """Which values can signal inauthenticity: 'low', 'high' or 'both' (either tail). A model
+    may cap a one-sided feature at its reference median on the innocent side, so that, say, a
+    very active real account is not isolated for being active (see ``AuthenticityModel``)."""
 
 
 _CATALOGUE = (
@@ -28,36 +32,42 @@ _CATALOGUE = (
         "log(1 + days)",
         ("account_created_at",),
         "age of the liking account at the moment of the like",
+        suspicious="low",
     ),
     FeatureInfo(
         "log_followers",
         "log(1 + accounts)",
         ("followers",),
         "how many accounts follow the liker",
+        suspicious="low",
     ),
     FeatureInfo(
         "log_following",
         "log(1 + accounts)",
         ("following",),
         "how many accounts the liker follows",
+        suspicious="high",
     ),
     FeatureInfo(
         "following_followers_log_ratio",
         "log((1 + following) / (1 + followers))",
         ("followers", "following"),
         "follows far more than it is followed (follow-for-follow and farm accounts)",
+        suspicious="high",
     ),
     FeatureInfo(
         "log_posts",
         "log(1 + posts)",
         ("posts",),
         "how much the liker has published; empty accounts are typical of bought likes",
+        suspicious="low",
     ),
     FeatureInfo(
         "log_posts_per_day",
         "log(1 + posts per day of account age)",
         ("posts", "account_created_at"),
         "publishing rate over the account's life",
+        suspicious="low",
     ),
     FeatureInfo(
         "has_avatar",
@@ -76,12 +86,14 @@ _CATALOGUE = (
         "log(1 + characters)",
         ("bio_length",),
         "length of the profile biography (profile completeness)",
+        suspicious="low",
     ),
     FeatureInfo(
         "username_digit_share",
         "share 0-1",
         ("username",),
         "share of digits in the username; generated names carry long digit runs",
+        suspicious="high",
     ),
     FeatureInfo(
         "log_delay_minutes",
@@ -188,6 +200,7 @@ FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 
 
 SCOPES = ("batch", "creator")
+SIDES = ("low", "high", "both")
 
 
 def available_features(columns: set[str] | list[str], scope: str = "batch") -> list[str]:
