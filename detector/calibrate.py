@@ -18,6 +18,12 @@ conservatively: each has its own 90% Wilson interval, with an effective size clu
 calibration creators (so a model whose recall differs from one kind of farm to another gets a
 wide ``tpr`` interval), and the share interval takes the extreme corrections over the three
 intervals (low end: low ``p``, high ``fpr``, high ``tpr``; high end: the reverse).
+
+Those are intervals for the *mean* rates. A given creator's authentic likes are flagged at that
+creator's own rate, which varies from one audience to another (and a farm's likes at that farm's
+own rate). So the ``fpr`` and ``tpr`` intervals are widened into prediction intervals: the
+spread of the rates between calibration creators beyond what sampling explains (a method-of-
+moments estimate, :func:`between_group_spread`) is added in quadrature to each half-width.
 """
 
 from __future__ import annotations
@@ -116,6 +122,28 @@ def clustered_size(flags: np.ndarray, cluster: np.ndarray | None) -> float:
     return float(sizes["effective_likes"].iloc[0])
 
 
+def between_group_spread(flags: np.ndarray, groups: np.ndarray | None) -> float:
+    """Standard deviation between groups of the true rate behind ``flags`` (0 when none shows).
+
+    DerSimonian-Laird's method-of-moments estimate: the dispersion of the groups' rates around
+    the pooled rate, less what binomial sampling within each group explains. Likes of one
+    group that are correlated (same post) inflate it a little: the error is on the wide side.
+    """
+    flags = np.asarray(flags, dtype=float)
+    if groups is None or len(flags) == 0:
+        return 0.0
+    codes, _ = pd.factorize(np.asarray(groups))
+    n = np.bincount(codes).astype(float)
+    rates = np.bincount(codes, weights=flags) / n
+    pooled = float(flags.mean())
+    if len(n) < 2 or pooled in (0.0, 1.0):
+        return 0.0
+    weights = n / (pooled * (1 - pooled))
+    q = float(np.sum(weights * (rates - pooled) ** 2))
+    scale = float(weights.sum() - np.sum(weights**2) / weights.sum())
+    return float(np.sqrt(max(0.0, (q - (len(n) - 1)) / scale)))
+
+
 def share_interval(
     rate: np.ndarray,
     effective: np.ndarray,
@@ -123,15 +151,18 @@ def share_interval(
     tpr: float,
     fpr_size: float = np.inf,
     tpr_size: float = np.inf,
+    fpr_spread: float = 0.0,
+    tpr_spread: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """90% interval of the corrected share: flag rate, ``fpr`` and ``tpr`` intervals combined.
 
     ``fpr_size`` and ``tpr_size`` are the effective sizes the rates were measured on (infinite:
-    taken as exact).
+    taken as exact); ``fpr_spread`` and ``tpr_spread`` the rates' standard deviations between
+    creators (:func:`between_group_spread`), which widen their intervals.
     """
     low, high = wilson_interval(rate, effective)
-    fpr_low, fpr_high = _rate_bounds(fpr, fpr_size)
-    tpr_low, tpr_high = _rate_bounds(tpr, tpr_size)
+    fpr_low, fpr_high = _widened(fpr, *_rate_bounds(fpr, fpr_size), fpr_spread)
+    tpr_low, tpr_high = _widened(tpr, *_rate_bounds(tpr, tpr_size), tpr_spread)
     tpr_low = max(tpr_low, fpr_low + 1e-6)
     return (
         np.clip(corrected_share(low, fpr_high, max(tpr_high, fpr_high + 1e-6)), 0, 1),
@@ -144,3 +175,14 @@ def _rate_bounds(rate: float, size: float) -> tuple[float, float]:
         return rate, rate
     low, high = wilson_interval(np.array([rate]), np.array([size]))
     return float(low[0]), float(high[0])
+
+
+def _widened(rate: float, low: float, high: float, spread: float) -> tuple[float, float]:
+    """The interval ``[low, high]`` around ``rate`` with ``Z_90 * spread`` added in quadrature."""
+    if spread <= 0:
+        return low, high
+    extra = (Z_90 * spread) ** 2
+    return (
+        max(0.0, rate - float(np.sqrt((rate - low) ** 2 + extra))),
+        min(1.0, rate + float(np.sqrt((high - rate) ** 2 + extra))),
+    )

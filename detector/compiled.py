@@ -453,6 +453,8 @@ def score_matrix(
         tpr=fitted.tpr,
         fpr_size=getattr(fitted, "fpr_size", np.inf),
         tpr_size=getattr(fitted, "tpr_size", np.inf),
+        fpr_spread=getattr(fitted, "fpr_spread", 0.0),
+        tpr_spread=getattr(fitted, "tpr_spread", 0.0),
         threshold=fitted.threshold,
         imputed_values=imputed,
     )
@@ -473,6 +475,8 @@ class CompiledFeatureSet:
         self.threshold, self.fpr, self.tpr = meta["threshold"], meta["fpr"], meta["tpr"]
         self.fpr_size = _size(meta.get("fpr_size"))
         self.tpr_size = _size(meta.get("tpr_size"))
+        self.fpr_spread = float(meta.get("fpr_spread", 0.0))  # absent before spreads existed
+        self.tpr_spread = float(meta.get("tpr_spread", 0.0))
         self._traversals: tuple[Traversal, Traversal | None] | None = None
         self.threads: int | None = None  # default for score(); None: cpu_threads()
 
@@ -558,6 +562,8 @@ def model_arrays(model: Any) -> dict[str, np.ndarray]:
                 # effective sizes behind the rates; None = taken as exact (JSON has no inf)
                 "fpr_size": _finite_or_none(getattr(fitted, "fpr_size", np.inf)),
                 "tpr_size": _finite_or_none(getattr(fitted, "tpr_size", np.inf)),
+                "fpr_spread": float(getattr(fitted, "fpr_spread", 0.0)),
+                "tpr_spread": float(getattr(fitted, "tpr_spread", 0.0)),
             }
         )
     meta = {

@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from detector.calibrate import clustered_size, youden_threshold
+from detector.calibrate import between_group_spread, clustered_size, youden_threshold
 from detector.compiled import above, model_input, rank_below, score_matrix
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, LikeFeatureSet, build_like_features
@@ -60,6 +60,8 @@ class FittedFeatureSet:
     calibrator: IsotonicRegression | None = None
     fpr_size: float = np.inf
     tpr_size: float = np.inf
+    fpr_spread: float = 0.0
+    tpr_spread: float = 0.0
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """P(fake | score) at even odds (isotonic fit on held-out labelled likes, classes
@@ -242,7 +244,40 @@ class AuthenticityModel(BaseEstimator):
         own = tuple(n for n in features.columns if FEATURES[n].scope == "creator")
         if own != tuple(features.columns):
             self.feature_set(own)  # fitted now so that saved models carry it
+        self.rate_spreads_ = {
+            names: self._measure_spreads(features, labels, held_out, group_codes, names)
+            for names in self._cache
+        }
+        for names, fitted in self._cache.items():
+            fitted.fpr_spread, fitted.tpr_spread = self.rate_spreads_[names]
         return self
+
+    def _measure_spreads(
+        self,
+        features: pd.DataFrame,
+        labels: np.ndarray,
+        held_out: np.ndarray,
+        groups: np.ndarray | None,
+        names: tuple[str, ...],
+    ) -> tuple[float, float]:
+        """How much the false- and true-positive rates vary between held-out creators.
+
+        Measured on every held-out like (not only the sampled reference), since the spread
+        between creators needs many likes per creator to show above sampling noise.
+        """
+        if groups is None:
+            return 0.0, 0.0
+        fitted = self._cache[names]
+        spreads = []
+        for rows in (held_out & (labels != 1), held_out & (labels == 1)):
+            if not rows.any():
+                spreads.append(0.0)
+                continue
+            picked = features.iloc[np.flatnonzero(rows)][list(names)]
+            matrix = model_input(picked, self.medians_, *self._caps())
+            flags = above(fitted.score(matrix), fitted.threshold)
+            spreads.append(between_group_spread(flags, groups[rows]))
+        return spreads[0], spreads[1] if self.supervised_ else 0.0
 
     def feature_set(self, names: tuple[str, ...]) -> FittedFeatureSet:
         """The forest for a feature subset, fitted on the reference and cached."""
@@ -328,8 +363,22 @@ class AuthenticityModel(BaseEstimator):
                 np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))],
                 sample_weight=weights,
             )
+        fitted.fpr_spread, fitted.tpr_spread = self._spreads_for(names, fitted.fpr)
         cache[names] = fitted
         return fitted
+
+    def _spreads_for(self, names: tuple[str, ...], fpr: float) -> tuple[float, float]:
+        """Measured spreads of a set fitted at training time; for a set fitted later (a column
+        missing at scoring), the full set's, with the fpr spread scaled to this set's fpr."""
+        spreads = self.__dict__.get("rate_spreads_", {})
+        if names in spreads:
+            return spreads[names]
+        full = tuple(self.feature_names_in_)
+        if full not in spreads or full not in self.__dict__.get("_cache", {}):
+            return 0.0, 0.0
+        fpr_spread, tpr_spread = spreads[full]
+        full_fpr = self._cache[full].fpr
+        return (fpr_spread * fpr / full_fpr if full_fpr > 0 else fpr_spread), tpr_spread
 
     def _caps(self) -> tuple[dict[str, float], dict[str, float]]:
         # models saved before one-sided caps existed have neither attribute: no caps

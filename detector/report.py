@@ -209,6 +209,8 @@ def build_report(
         tpr,
         scored.attrs.get("fpr_size", np.inf),
         scored.attrs.get("tpr_size", np.inf),
+        scored.attrs.get("fpr_spread", 0.0),
+        scored.attrs.get("tpr_spread", 0.0),
     )
     creators = pd.DataFrame(
         {
@@ -291,7 +293,8 @@ def build_report(
         "true_positive_rate": round(tpr, 4),
         "interval": (
             "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected, "
-            "widened by the 90% intervals of the false- and true-positive rates"
+            "widened by the 90% prediction intervals of the false- and true-positive rates "
+            "(their uncertainty and their spread between creators)"
         ),
         "score_orientation": "higher score = more suspicious",
     }

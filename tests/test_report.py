@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from detector.calibrate import clustered_size, share_interval
+from detector.calibrate import between_group_spread, clustered_size, share_interval
 from detector.report import verdicts
 
 CONTRACT = {
@@ -109,3 +109,23 @@ def test_rates_measured_on_few_creators_count_as_few_trials():
     one_creator_each_half = np.r_[np.zeros(50), np.ones(50)]
     assert clustered_size(flags, None) == 100
     assert clustered_size(flags, one_creator_each_half) < 5
+
+
+def test_the_spread_of_rates_between_creators_is_what_sampling_does_not_explain():
+    rng = np.random.default_rng(0)
+    creators = np.repeat(np.arange(200), 500)
+    same_rate = rng.random(len(creators)) < 0.05
+    assert between_group_spread(same_rate, creators) < 0.005
+    rates = np.where(np.arange(200) % 2 == 0, 0.0, 0.2)  # true spread 0.1
+    own_rates = rng.random(len(creators)) < rates[creators]
+    assert between_group_spread(own_rates, creators) == pytest.approx(0.1, abs=0.01)
+    assert between_group_spread(own_rates, None) == 0.0
+
+
+def test_rates_that_vary_between_creators_widen_the_share_interval():
+    rate, effective = np.array([0.0, 0.05, 0.3]), np.array([400.0, 400.0, 400.0])
+    plain_low, plain_high = share_interval(rate, effective, 0.03, 0.9, 5_000, 500)
+    low, high = share_interval(rate, effective, 0.03, 0.9, 5_000, 500, 0.02, 0.1)
+    assert np.all(low <= plain_low) and np.all(high >= plain_high)
+    assert high[2] > plain_high[2] + 0.01  # a farm that this model catches less often
+    assert low[1] == 0.0 < plain_low[1]  # 5% flagged is within one audience's false positives
