@@ -82,7 +82,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _column_values(column: pd.Series) -> list[Any]:
     """One column as plain Python values: missing and non-finite numbers -> None, times -> ISO."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        return [None if value is pd.NaT else value.isoformat() for value in column]
+        return iso_times(column)
     if pd.api.types.is_float_dtype(column.dtype):
         values = column.to_numpy(dtype=float)
         finite = np.isfinite(values)
@@ -96,6 +96,35 @@ def _column_values(column: pd.Series) -> list[Any]:
             return [_jsonable(value) for value in column.astype(object)]
         return column.to_numpy().tolist()
     return [_jsonable(value) for value in column.tolist()]
+
+
+def iso_times(column: pd.Series) -> list[str | None]:
+    """``Timestamp.isoformat()`` of each value (None for NaT), vectorised for UTC times.
+
+    Sub-second digits follow ``isoformat``: none for whole seconds, 6 when the nanoseconds are
+    whole microseconds, else 9.
+    """
+    if str(getattr(column.dtype, "tz", None)) != "UTC":
+        return [None if value is pd.NaT else value.isoformat() for value in column]
+    ns = column.to_numpy("datetime64[ns]")
+    missing = np.isnat(ns)
+    ticks = np.where(missing, 0, ns.view("int64"))
+    seconds, sub = np.divmod(ticks, 1_000_000_000)
+    text = np.char.add(
+        np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"),
+        np.where(
+            sub == 0,
+            "",
+            np.where(
+                sub % 1000 == 0,
+                np.char.add(".", np.char.zfill((sub // 1000).astype(str), 6)),
+                np.char.add(".", np.char.zfill(sub.astype(str), 9)),
+            ),
+        ),
+    )
+    out = np.char.add(text, "+00:00").astype(object)
+    out[missing] = None
+    return out.tolist()
 
 
 def _jsonable(value: Any) -> Any:
@@ -247,7 +276,7 @@ def build_report(
     )
     per_post["flagged_likes"] = np.round(per_post.pop("flagged") * per_post["likes"]).astype(int)
     for column in ("first_like_at", "last_like_at"):
-        per_post[column] = per_post[column].map(lambda t: t.isoformat())
+        per_post[column] = iso_times(per_post[column])
 
     if "creator_followers" in likes.columns and likes["creator_followers"].notna().any():
         followers = likes.groupby("creator_id", sort=False)["creator_followers"].max()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from detector.calibrate import between_group_spread, clustered_size, share_interval
-from detector.report import verdicts
+from detector.report import iso_times, verdicts
 
 CONTRACT = {
     "creator_id",
@@ -129,3 +130,18 @@ def test_rates_that_vary_between_creators_widen_the_share_interval():
     assert np.all(low <= plain_low) and np.all(high >= plain_high)
     assert high[2] > plain_high[2] + 0.01  # a farm that this model catches less often
     assert low[1] == 0.0 < plain_low[1]  # 5% flagged is within one audience's false positives
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_times_are_written_as_isoformat_writes_them(unit):
+    rng = np.random.default_rng(1)
+    ticks = rng.integers(-(10**18), 4 * 10**18, 3_000)
+    ticks[::3] = ticks[::3] // 10**9 * 10**9  # whole seconds
+    ticks[1::3] = ticks[1::3] // 1_000 * 1_000  # whole microseconds
+    times = pd.Series(pd.to_datetime(ticks, utc=True)).astype(f"datetime64[{unit}, UTC]")
+    times[7] = pd.NaT
+    expected = [None if t is pd.NaT else t.isoformat() for t in times]
+    assert iso_times(times) == expected
+    assert iso_times(times.dt.tz_convert("Europe/Paris"))[:3] == [
+        t.isoformat() for t in times.dt.tz_convert("Europe/Paris")[:3]
+    ]
