@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from detector.report import CreatorReport
 
 MIN_REFERENCE_ROWS = 50
+MIN_KNOWN_CALIBRATION = 200
+"""Held-out likes known to be authentic from which a partly labelled model measures its rates
+on them alone (fewer: on every held-out reference like, unlabelled ones included)."""
 
 
 @dataclass
@@ -99,6 +102,9 @@ class AuthenticityModel(BaseEstimator):
     head_iterations : int, default=100
         Boosting iterations of the supervised head (early stopping may use fewer); with the
         forest's trees, what each like costs to score.
+    head_max_depth : int or None, default=None
+        Depth limit of the head's trees (None: only its 31-leaf limit). Scoring walks every
+        tree to its deepest leaf, so this bounds what each like costs.
     supervised_weight : float, default=0.7
         With labels, weight of the supervised head (gradient boosting over the same features) in
         the blended score; the forest's percentile gets the rest. 0 keeps the forest alone.
@@ -141,6 +147,7 @@ class AuthenticityModel(BaseEstimator):
         "threshold_rule": [StrOptions({"youden"})],
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
         "head_iterations": [Interval(Integral, 1, None, closed="left")],
+        "head_max_depth": [Interval(Integral, 1, None, closed="left"), None],
         "scope": [StrOptions({"batch", "creator"})],
         "one_sided": ["boolean"],
     }
@@ -156,6 +163,7 @@ class AuthenticityModel(BaseEstimator):
         threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
         head_iterations: int = 100,
+        head_max_depth: int | None = None,
         one_sided: bool = True,
         scope: str = "creator",
         label_column: str = "is_fake",
@@ -169,6 +177,7 @@ class AuthenticityModel(BaseEstimator):
         self.threshold_rule = threshold_rule
         self.supervised_weight = supervised_weight
         self.head_iterations = head_iterations
+        self.head_max_depth = head_max_depth
         self.one_sided = one_sided
         self.scope = scope
         self.label_column = label_column
@@ -201,7 +210,10 @@ class AuthenticityModel(BaseEstimator):
 
         ``y`` holds 1 (fake), 0 (authentic) or -1/NaN (unknown). The reference is every row not
         known to be fake; with some fakes labelled, the supervised head learns them against it
-        (so a few labels already help, see the benchmark).
+        (so a few labels already help, see the benchmark). When only some rows are labelled,
+        the rows known to be authentic are preferred in the reference sample, and the false-
+        positive rate, threshold and suspicion percentiles are measured on them alone (from
+        :data:`MIN_KNOWN_CALIBRATION` held-out ones), since unknown rows hold unlabelled fakes.
 
         ``groups`` (the creator of each row) makes the calibration hold-out a set of whole
         creators, so the false- and true-positive rates are measured on creators the scorers
@@ -220,7 +232,14 @@ class AuthenticityModel(BaseEstimator):
         self.supervised_ = bool(np.any(labels == 1))
         held_out = _calibration_rows((labels == 1).astype(int), groups, self.calibration_share, rng)
         group_codes = None if groups is None else pd.factorize(np.asarray(groups))[0]
-        reference_rows = _sample_rows(genuine_rows, self.reference_size, rng)
+        known_rows, unknown_rows = np.flatnonzero(labels == 0), np.flatnonzero(labels == -1)
+        if self.supervised_ and len(known_rows) and len(unknown_rows):  # partly labelled
+            known_rows = _sample_rows(known_rows, self.reference_size, rng)
+            fill = _sample_rows(unknown_rows, self.reference_size - len(known_rows), rng)
+            reference_rows = np.sort(np.r_[known_rows, fill])
+        else:
+            reference_rows = _sample_rows(genuine_rows, self.reference_size, rng)
+        self.reference_known_ = labels[reference_rows] == 0
         self.reference_ = features.iloc[reference_rows].reset_index(drop=True)
         self.reference_is_calibration_ = held_out[reference_rows]
         self.reference_groups_ = None if group_codes is None else group_codes[reference_rows]
@@ -269,7 +288,8 @@ class AuthenticityModel(BaseEstimator):
             return 0.0, 0.0
         fitted = self._cache[names]
         spreads = []
-        for rows in (held_out & (labels != 1), held_out & (labels == 1)):
+        authentic = labels == 0 if self._known_calibration() is not None else labels != 1
+        for rows in (held_out & authentic, held_out & (labels == 1)):
             if not rows.any():
                 spreads.append(0.0)
                 continue
@@ -305,6 +325,7 @@ class AuthenticityModel(BaseEstimator):
             if self.supervised_weight > 0:
                 head = HistGradientBoostingClassifier(
                     max_iter=self.head_iterations,
+                    max_depth=self.head_max_depth,
                     learning_rate=0.1,
                     class_weight="balanced",
                     random_state=self.random_state,
@@ -327,7 +348,9 @@ class AuthenticityModel(BaseEstimator):
             0.0,
             1.0,
         )
-        unsorted = fitted.score(reference[cal])
+        rates = self._known_calibration()  # rows the false-positive rate is measured on
+        rates = cal if rates is None else rates
+        unsorted = fitted.score(reference[rates])
         calibration = np.sort(unsorted)
         fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None
         if fake_scores is not None:
@@ -345,7 +368,8 @@ class AuthenticityModel(BaseEstimator):
         )
         reference_groups = self.__dict__.get("reference_groups_")
         fitted.fpr_size = clustered_size(
-            above(unsorted, threshold), None if reference_groups is None else reference_groups[cal]
+            above(unsorted, threshold),
+            None if reference_groups is None else reference_groups[rates],
         )
         if fake_scores is not None:
             fake_groups = self.__dict__.get("fake_groups_")
@@ -379,6 +403,15 @@ class AuthenticityModel(BaseEstimator):
         fpr_spread, tpr_spread = spreads[full]
         full_fpr = self._cache[full].fpr
         return (fpr_spread * fpr / full_fpr if full_fpr > 0 else fpr_spread), tpr_spread
+
+    def _known_calibration(self) -> np.ndarray | None:
+        """Held-out reference rows known to be authentic, when the reference also holds unknown
+        rows and there are enough of them to measure rates; else None (use every held-out row)."""
+        known = self.__dict__.get("reference_known_")
+        if known is None or known.all():
+            return None
+        rows = self.reference_is_calibration_ & known
+        return rows if rows.sum() >= MIN_KNOWN_CALIBRATION else None
 
     def _caps(self) -> tuple[dict[str, float], dict[str, float]]:
         # models saved before one-sided caps existed have neither attribute: no caps

@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 from detector.errors import NotEnoughDataError
 from detector.features import LikeFeatures
 from detector.forest import LikeScorer
+from detector.compiled import above, model_input
 from detector.model import AuthenticityModel
 
 from .conftest import SMALL
@@ -166,3 +167,29 @@ def test_a_liker_more_active_than_the_reference_is_not_more_suspicious_for_it(
     assert np.any(
         two_sided.score_features(busier)["score"] != two_sided.score_features(features)["score"]
     )
+
+
+def test_head_max_depth_bounds_the_depth_of_every_head_tree(world):
+    shallow = AuthenticityModel(head_max_depth=3, head_iterations=20, **SMALL).fit(world[0])
+    fitted = shallow.feature_set(tuple(shallow.feature_names_in_))
+    depths = [
+        int(predictor.nodes["depth"].max()) for (predictor,) in fitted.head._predictors
+    ]
+    assert max(depths) <= 3
+
+
+def test_a_partly_labelled_model_measures_false_positives_on_likes_known_to_be_authentic(world):
+    likes = world[0]
+    hidden = np.random.default_rng(0).random(len(likes)) < 0.8
+    labels = likes["is_fake"].astype(float).mask(hidden)
+    model = AuthenticityModel(**SMALL).fit(likes.drop(columns="is_fake"), labels)
+    names = tuple(model.feature_names_in_)
+    fitted = model.feature_set(names)
+    assert model.reference_known_.sum() == min((labels == 0).sum(), model.reference_size)
+    matrix = model_input(model.reference_[list(names)], model.medians_, *model._caps())
+    flagged = above(fitted.score(matrix), fitted.threshold)
+    calibration = model.reference_is_calibration_
+    known = calibration & model.reference_known_
+    assert fitted.fpr == pytest.approx(flagged[known].mean())
+    # the unlabelled held-out likes hold unlabelled fakes: counting them would inflate the rate
+    assert flagged[calibration & ~model.reference_known_].mean() > 2 * fitted.fpr
