@@ -15,7 +15,20 @@ from detector.features import (
     finish_features,
     partition_features,
 )
-from detector.features.arrays import IdCodes, distinct, distinct_inverse
+from detector.features.account import username_digit_share
+from detector.features.arrays import (
+    IdCodes,
+    distinct,
+    distinct_inverse,
+    distinct_per_group,
+    row_codes,
+)
+from detector.features.coordination import (
+    CROWDING_HALF_WINDOW_DAYS,
+    PROFILE_COLUMNS,
+    creation_day_crowding,
+    profile_twins,
+)
 from detector.schema import validate_likes
 
 
@@ -173,3 +186,211 @@ def test_id_codes_number_creators_likers_posts_and_pairs():
     assert ids.liker.tolist() == [0, 1, 0, 0, 1] and ids.liker_ids.tolist() == ["x", "y"]
     assert ids.post.tolist() == [0, 1, 2, 2, 0]  # post p1 of a and p1 of b differ
     assert ids.pair.tolist() == [0, 1, 2, 2, 1]
+
+
+# ------------------------------------------------------------- fast features vs the plain originals
+
+
+def reference_creation_day_crowding(likes: pd.DataFrame, ids: IdCodes) -> np.ndarray:
+    """The pandas version that ``creation_day_crowding`` replaced, kept as its reference."""
+    created = likes["account_created_at"].to_numpy("datetime64[ns]")
+    missing = np.isnat(created)
+    day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
+    creator, liker = ids.creator, ids.liker
+    unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(
+        ["c", "l"]
+    )
+    unique = unique[~unique["m"].to_numpy()]
+    key = np.sort(
+        unique["c"].to_numpy().astype(np.int64) * (1 << 32) + unique["d"].to_numpy() + (1 << 31)
+    )
+    query = creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
+    same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
+    w = CROWDING_HALF_WINDOW_DAYS
+    around = np.searchsorted(key, query + w, "right") - np.searchsorted(key, query - w, "left")
+    expected = (around - same) / (2 * w) + 1.0
+    out = np.log1p(np.maximum(same - 1, 0) / expected)
+    out[missing] = np.nan
+    return out
+
+
+def reference_profile_twins(likes: pd.DataFrame, ids: IdCodes) -> np.ndarray:
+    """The pandas version that ``profile_twins`` replaced, kept as its reference."""
+    creator, liker = ids.creator, ids.liker
+    cells = [creator.astype(np.int64)]
+    missing = np.zeros(len(likes), dtype=bool)
+    for column in PROFILE_COLUMNS:
+        if column == "account_created_at":
+            values = (
+                likes["liked_at"].to_numpy("datetime64[ns]")
+                - likes[column].to_numpy("datetime64[ns]")
+            ).astype("timedelta64[s]").astype(float) / 86_400.0
+            values[np.isnat(likes[column].to_numpy("datetime64[ns]"))] = np.nan
+        else:
+            values = likes[column].to_numpy(dtype=float)
+        missing |= np.isnan(values)
+        cells.append(np.floor(2 * np.log1p(np.nan_to_num(np.maximum(values, 0)))).astype(np.int64))
+    frame = pd.DataFrame(np.column_stack(cells))
+    frame["liker"] = liker
+    distinct = frame.drop_duplicates()
+    cell_columns = list(range(len(cells)))
+    size = distinct.groupby(cell_columns, sort=False)["liker"].transform("size")
+    distinct = distinct.assign(size=size.to_numpy())
+    merged = frame.merge(distinct, on=[*cell_columns, "liker"], how="left")
+    creator_likers = pd.Series(liker).groupby(creator).transform("nunique").to_numpy()
+    out = np.log1p(100.0 * (merged["size"].to_numpy() - 1) / np.maximum(creator_likers, 1))
+    out[missing] = np.nan
+    return out
+
+
+def reference_username_digit_share(usernames: pd.Series) -> np.ndarray:
+    """The regex version of ``username_digit_share``, kept as its reference."""
+    codes, uniques = pd.factorize(usernames, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string")
+    lengths = text.str.len().to_numpy("float64", na_value=np.nan)
+    digits = text.str.count(r"\d").to_numpy("float64", na_value=np.nan)
+    share = np.divide(digits, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    out = np.full(len(codes), np.nan)
+    known = codes >= 0
+    out[known] = share[codes[known]]
+    return out
+
+
+def assert_same_bits(actual: np.ndarray, expected: np.ndarray) -> None:
+    assert actual.dtype == expected.dtype == np.float64
+    assert np.array_equal(actual.view(np.int64), expected.view(np.int64))
+
+
+def profile_likes(seed: int, n: int, creators: int, likers: int) -> pd.DataFrame:
+    """Likes with repeated likers, missing and extreme profile values and NaT creation times."""
+    rng = np.random.default_rng(seed)
+    liked = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 90 * 86_400, n), unit="s"
+    )
+    age_days = rng.choice([0.0, 0.4, 1.0, 30.0, 400.0, 3000.0, -2.0], n) + rng.integers(0, 3, n)
+    created = pd.Series(liked - pd.to_timedelta(age_days, unit="D"))
+    created[rng.random(n) < 0.1] = pd.NaT
+    columns = {}
+    for name in ("followers", "following", "posts"):
+        values = np.floor(np.expm1(rng.uniform(0, 12, n)))
+        special = rng.random(n)
+        values[special < 0.05] = np.nan
+        values[(special >= 0.05) & (special < 0.08)] = 0.0
+        values[(special >= 0.08) & (special < 0.09)] = 1e300
+        values[(special >= 0.09) & (special < 0.095)] = np.inf
+        columns[name] = values
+    return pd.DataFrame(
+        {
+            "creator_id": rng.integers(0, creators, n).astype(str),
+            "post_id": rng.integers(0, 5, n).astype(str),
+            "liker_id": rng.integers(0, likers, n).astype(str),
+            "liked_at": liked,
+            "account_created_at": created,
+            **columns,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "creators", "likers"),
+    [(0, 3000, 7, 400), (1, 3000, 1, 50), (2, 500, 40, 5000), (3, 1, 1, 1), (4, 2000, 3, 3)],
+)
+def test_crowding_and_twins_equal_their_pandas_reference_bit_for_bit(seed, n, creators, likers):
+    likes = profile_likes(seed, n, creators, likers)
+    ids = IdCodes.of(likes)
+    assert_same_bits(creation_day_crowding(likes, ids), reference_creation_day_crowding(likes, ids))
+    assert_same_bits(profile_twins(likes, ids), reference_profile_twins(likes, ids))
+
+
+def test_crowding_and_twins_equal_their_reference_on_edge_cases():
+    likes = profile_likes(5, 800, 4, 60)
+    cases = {
+        "empty": likes.iloc[:0],
+        "no creation times": likes.assign(account_created_at=pd.NaT),
+        "one day": likes.assign(account_created_at=likes["liked_at"].iloc[0]),
+        "missing profile": likes.assign(followers=np.nan),
+        "huge counts": likes.assign(following=np.inf, posts=1e308),
+        "one liker": likes.assign(liker_id="x"),
+    }
+    for name, frame in cases.items():
+        ids = IdCodes.of(frame)
+        crowding = creation_day_crowding(frame, ids)
+        assert np.array_equal(crowding, reference_creation_day_crowding(frame, ids), True), name
+        assert np.array_equal(profile_twins(frame, ids), reference_profile_twins(frame, ids), True)
+    # missing ids give negative codes, which plain pair codes could mix up
+    holes = likes.assign(liker_id=likes["liker_id"].where(likes.index % 7 != 0))
+    holes["creator_id"] = holes["creator_id"].where(likes.index % 11 != 0)
+    ids = IdCodes.of(holes)
+    assert ids.liker.min() == ids.creator.min() == -1
+    assert_same_bits(creation_day_crowding(holes, ids), reference_creation_day_crowding(holes, ids))
+    assert_same_bits(profile_twins(holes, ids), reference_profile_twins(holes, ids))
+
+
+def test_crowding_and_twins_equal_their_reference_on_a_generated_world(world):
+    likes, _ = world
+    ids = IdCodes.of(likes)
+    assert_same_bits(creation_day_crowding(likes, ids), reference_creation_day_crowding(likes, ids))
+    assert_same_bits(profile_twins(likes, ids), reference_profile_twins(likes, ids))
+    share = username_digit_share(likes["username"])
+    assert_same_bits(share, reference_username_digit_share(likes["username"]))
+
+
+def test_row_codes_and_distinct_counts_hold_when_packing_needs_renumbering():
+    rng = np.random.default_rng(6)
+    big = np.iinfo(np.int64).max
+    columns = [
+        rng.choice([-big - 1, -5, 0, big], 500),
+        rng.choice([0, 1 << 40, big], 500),
+        rng.integers(0, 3, 500),
+        rng.choice([-(1 << 62), 1 << 62], 500),
+    ]
+    codes = row_codes(columns)
+    rows = pd.DataFrame(dict(enumerate(columns)))
+    assert np.array_equal(
+        pd.factorize(codes)[0], rows.groupby(list(rows.columns), sort=False).ngroup()
+    )
+    order = np.lexsort(columns[::-1])
+    assert (np.diff(codes[order]) >= 0).all()  # the codes sort as the rows do
+    values = rng.choice([-big - 1, 3, big], 500)
+    expected = pd.Series(values).groupby(codes).transform("nunique").to_numpy()
+    assert np.array_equal(distinct_per_group(codes, values), expected)
+    assert len(distinct_per_group(codes[:0], values[:0])) == 0
+
+
+USERNAMES = [
+    "anna",
+    "bot12345678",
+    "1234567",
+    "",
+    None,
+    "x1",
+    "ali٣٤",  # Arabic-Indic digits are digits for Python's re
+    "٠١٢",
+    "fullwidth１２",
+    "super²",
+    "zoë_99",
+    "🙂7",
+    "tab\t0",
+]
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", pd.StringDtype("python"), object])
+def test_username_digit_share_equals_the_regex_reference(dtype):
+    rng = np.random.default_rng(7)
+    ascii_names = ["".join(rng.choice(list("ab09_x5"), rng.integers(0, 12))) for _ in range(300)]
+    for names in (USERNAMES, ascii_names, ascii_names + USERNAMES, [None, None], []):
+        usernames = pd.Series(names, dtype=dtype)
+        expected = reference_username_digit_share(usernames)
+        assert_same_bits(username_digit_share(usernames), expected)
+        shifted = usernames.iloc[1:]  # an array that starts inside its buffers
+        assert_same_bits(username_digit_share(shifted), reference_username_digit_share(shifted))
+
+
+def test_username_digit_share_reads_chunked_arrays():
+    parts = [pd.Series(USERNAMES[:6], dtype="string"), pd.Series(USERNAMES[6:], dtype="string")]
+    usernames = pd.concat(parts * 3, ignore_index=True)
+    assert_same_bits(username_digit_share(usernames), reference_username_digit_share(usernames))
+    assert username_digit_share(pd.Series(["2026", "", None], dtype="string"))[:2].tolist() == [
+        1.0,
+        0.0,
+    ]

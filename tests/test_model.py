@@ -8,10 +8,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from detector.compiled import above, model_input
 from detector.errors import NotEnoughDataError
 from detector.features import LikeFeatures
 from detector.forest import LikeScorer
-from detector.compiled import above, model_input
 from detector.model import AuthenticityModel
 
 from .conftest import SMALL
@@ -172,9 +172,7 @@ def test_a_liker_more_active_than_the_reference_is_not_more_suspicious_for_it(
 def test_head_max_depth_bounds_the_depth_of_every_head_tree(world):
     shallow = AuthenticityModel(head_max_depth=3, head_iterations=20, **SMALL).fit(world[0])
     fitted = shallow.feature_set(tuple(shallow.feature_names_in_))
-    depths = [
-        int(predictor.nodes["depth"].max()) for (predictor,) in fitted.head._predictors
-    ]
+    depths = [int(predictor.nodes["depth"].max()) for (predictor,) in fitted.head._predictors]
     assert max(depths) <= 3
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -23,7 +24,51 @@ def account_age_days(likes: pd.DataFrame) -> np.ndarray:
 
 
 def username_digit_share(usernames: pd.Series) -> np.ndarray:
-    """Share of characters that are digits, computed once per distinct username."""
+    """Share of characters that are digits (``\\d``, as Python's ``re`` counts them)."""
+    dtype = usernames.dtype
+    if not (isinstance(dtype, pd.StringDtype) and str(dtype.storage).startswith("pyarrow")):
+        return _regex_digit_share(usernames)
+    if len(usernames) == 0:
+        return np.zeros(0)
+    array = pa.array(usernames)
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    length, digits, non_ascii = _ascii_digit_counts(array)
+    out = np.divide(
+        digits.astype("float64"),
+        length.astype("float64"),
+        out=np.zeros(len(length)),
+        where=length > 0,
+    )
+    out[array.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    if non_ascii.any():  # other scripts have digits too: leave them to the regex
+        out[non_ascii] = _regex_digit_share(usernames[non_ascii])
+    return out
+
+
+def _ascii_digit_counts(array: pa.LargeStringArray) -> tuple[np.ndarray, ...]:
+    """Bytes, ASCII digits (0x30-0x39) and whether any byte is not ASCII, per string."""
+    bounds = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = array.buffers()[2]
+    raw = (
+        np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]]
+        if data
+        else np.zeros(0, np.uint8)
+    )
+    start = bounds - bounds[0]
+
+    def per_string(where: np.ndarray) -> np.ndarray:
+        return np.diff(np.searchsorted(np.flatnonzero(where), start))
+
+    return np.diff(bounds), per_string(raw - np.uint8(0x30) < 10), per_string(raw >= 0x80) > 0
+
+
+def _regex_digit_share(usernames: pd.Series) -> np.ndarray:
+    """:func:`username_digit_share` by regex, computed once per distinct username."""
     codes, uniques = pd.factorize(usernames, use_na_sentinel=True)
     text = pd.Series(uniques, dtype="string")
     lengths = text.str.len().to_numpy("float64", na_value=np.nan)

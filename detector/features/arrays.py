@@ -1,7 +1,8 @@
 """Array helpers for the features: integer id codes and sort-based distinct values.
 
 ``np.unique`` on a million int64 values takes about a second with numpy 2.4 (it hashes); sorting
-takes a few hundredths. These helpers return what ``np.unique`` returns, sorted.
+takes a few hundredths. These helpers return what ``np.unique`` returns, sorted, and count
+distinct values per group over several integer columns packed into one int64 key.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -20,9 +23,15 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
-def distinct_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and, per input, the index of its value among them."""
-    order = np.argsort(values, kind="stable")
+def distinct_inverse(
+    values: np.ndarray, kind: str | None = "stable"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and, per input, the index of its value among them.
+
+    ``kind`` is passed to :func:`numpy.argsort`; ``None`` (its unstable default) is faster and
+    gives the same result unless there are NaNs (each NaN is its own value).
+    """
+    order = np.argsort(values, kind=kind)
     ordered = values[order]
     if len(ordered) == 0:
         return ordered, np.zeros(0, dtype=np.intp)
@@ -30,6 +39,64 @@ def distinct_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(values), dtype=np.intp)
     inverse[order] = np.cumsum(starts) - 1
     return ordered[starts], inverse
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    return distinct_inverse(values, kind=None)[1].astype(np.int64)
+
+
+def _from_zero(values: np.ndarray) -> np.ndarray:
+    """Integers (within the int64 range) as int64 codes from 0 in the same order: shifted by the
+    minimum, or numbered densely when their range does not fit in int64."""
+    if len(values) == 0:
+        return values.astype(np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low > _INT64_MAX:
+        return _dense(values)
+    return values.astype(np.int64) - np.int64(low)
+
+
+def _fits(high: np.ndarray, low: np.ndarray) -> bool:
+    radix = int(low.max()) + 1
+    return int(high.max()) <= (_INT64_MAX - radix + 1) // radix
+
+
+def _pack(high: np.ndarray, low: np.ndarray) -> tuple[np.ndarray, np.int64]:
+    """``high * radix + low`` for codes from 0 (``radix = low.max() + 1``) and the radix; ``high``,
+    then ``low``, are first numbered densely if that is needed to fit in int64."""
+    if len(low) == 0:
+        return high.copy(), np.int64(1)
+    if not _fits(high, low):
+        high = _dense(high)
+    if not _fits(high, low):
+        low = _dense(low)
+    radix = np.int64(int(low.max()) + 1)
+    return high * radix + low, radix
+
+
+def row_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One int64 code per row of several integer columns, equal exactly when every column is
+    (the columns packed in mixed radix; the codes sort as the rows do)."""
+    code = _from_zero(columns[0])
+    for column in columns[1:]:
+        code, _ = _pack(code, _from_zero(column))
+    return code
+
+
+def distinct_per_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row, how many distinct ``values`` the rows of its ``group`` hold (integer arrays)."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.intp)
+    pair, radix = _pack(_from_zero(group), _from_zero(values))
+    order = np.argsort(pair)
+    ordered = pair[order]
+    new_pair = np.r_[True, ordered[1:] != ordered[:-1]]
+    owner = ordered // radix
+    run = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
+    counts = np.bincount(run[new_pair], minlength=int(run[-1]) + 1)
+    out = np.empty(len(pair), dtype=np.intp)
+    out[order] = counts[run]
+    return out
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from detector.features.arrays import IdCodes
+from detector.features.arrays import (
+    IdCodes,
+    distinct_inverse,
+    distinct_per_group,
+    pair_codes,
+    row_codes,
+)
 
 BUCKET_SECONDS = 600
 BURST_MIN_LIKES = 5
@@ -82,6 +88,39 @@ def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     return np.maximum(last - first + 1, 1).astype(float)
 
 
+def _pair_codes(ids: IdCodes) -> np.ndarray:
+    """``ids.pair``, or exact pair codes when missing ids left negative codes that it can mix up."""
+    if len(ids.pair) == 0 or (ids.creator.min() >= 0 and ids.liker.min() >= 0):
+        return ids.pair
+    return pair_codes(ids.creator - ids.creator.min(), ids.liker - ids.liker.min())
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Index of the first row of each code (dense codes from 0), in code order."""
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, len(codes), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.intp))
+    return first
+
+
+def _creator_likers(ids: IdCodes) -> np.ndarray:
+    """Number of distinct likers of each row's creator."""
+    if len(ids.creator) == 0:
+        return np.zeros(0, dtype=np.intp)
+    creator = ids.creator - ids.creator.min()
+    return np.bincount(creator[_first_rows(_pair_codes(ids))])[creator]
+
+
+def _crowding(key: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Crowding of each (creator, day) query among the sorted (creator, day) keys, computed once
+    per distinct query."""
+    query, inverse = distinct_inverse(query, None)
+    same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
+    w = CROWDING_HALF_WINDOW_DAYS
+    around = np.searchsorted(key, query + w, "right") - np.searchsorted(key, query - w, "left")
+    expected = (around - same) / (2 * w) + 1.0
+    return np.log1p(np.maximum(same - 1, 0) / expected)[inverse]
+
+
 def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
     """Same-day account creations among a creator's likers, over the local expectation from the
     days around it."""
@@ -89,20 +128,15 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
     created = likes["account_created_at"].to_numpy("datetime64[ns]")
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
-    creator, liker = ids.creator, ids.liker
-    unique = pd.DataFrame({"c": creator, "l": liker, "d": day, "m": missing}).drop_duplicates(
-        ["c", "l"]
-    )
-    unique = unique[~unique["m"].to_numpy()]
-    key = np.sort(
-        unique["c"].to_numpy().astype(np.int64) * (1 << 32) + unique["d"].to_numpy() + (1 << 31)
-    )
-    query = creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
-    same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
-    w = CROWDING_HALF_WINDOW_DAYS
-    around = np.searchsorted(key, query + w, "right") - np.searchsorted(key, query - w, "left")
-    expected = (around - same) / (2 * w) + 1.0
-    out = np.log1p(np.maximum(same - 1, 0) / expected)
+    query = ids.creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
+    pair = _pair_codes(ids)
+    first = _first_rows(pair)  # the first like of each creator-liker pair counts its liker
+    key = np.sort(query[first[~missing[first]]])
+    # a liker's likes of one creator almost always share their day: look it up once per pair
+    pair_query = query[first]
+    out = _crowding(key, pair_query)[pair]
+    other = query != pair_query[pair]
+    out[other] = _crowding(key, query[other])
     out[missing] = np.nan
     return out
 
@@ -110,11 +144,9 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
 PROFILE_COLUMNS = ("followers", "following", "posts", "account_created_at")
 
 
-def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
-    """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
-    ids = IdCodes.of(likes) if ids is None else ids
-    creator, liker = ids.creator, ids.liker
-    cells = [creator.astype(np.int64)]
+def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
+    """Log-binned cell of each profile column, and where any of them is missing (cell 0)."""
+    cells = []
     missing = np.zeros(len(likes), dtype=bool)
     for column in PROFILE_COLUMNS:
         if column == "account_created_at":
@@ -127,15 +159,15 @@ def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray
             values = likes[column].to_numpy(dtype=float)
         missing |= np.isnan(values)
         cells.append(np.floor(2 * np.log1p(np.nan_to_num(np.maximum(values, 0)))).astype(np.int64))
-    frame = pd.DataFrame(np.column_stack(cells))
-    frame["liker"] = liker
-    distinct = frame.drop_duplicates()
-    cell_columns = list(range(len(cells)))
-    size = distinct.groupby(cell_columns, sort=False)["liker"].transform("size")
-    distinct = distinct.assign(size=size.to_numpy())
-    merged = frame.merge(distinct, on=[*cell_columns, "liker"], how="left")
-    creator_likers = pd.Series(liker).groupby(creator).transform("nunique").to_numpy()
-    out = np.log1p(100.0 * (merged["size"].to_numpy() - 1) / np.maximum(creator_likers, 1))
+    return cells, missing
+
+
+def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
+    """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
+    ids = IdCodes.of(likes) if ids is None else ids
+    cells, missing = _profile_cells(likes)
+    twins = distinct_per_group(row_codes([ids.creator, *cells]), ids.liker)
+    out = np.log1p(100.0 * (twins - 1) / np.maximum(_creator_likers(ids), 1))
     out[missing] = np.nan
     return out
 
