@@ -23,6 +23,7 @@ import pandas as pd
 
 from detector.calibrate import corrected_share, effective_sizes, share_interval
 from detector.features import LikeFeatureSet, build_like_features
+from detector.features.arrays import pair_codes
 from detector.features.coordination import burst_buckets, bursty_likes
 from detector.features.timing import post_codes
 from detector.reasons import condition_matrix, explain
@@ -157,38 +158,45 @@ MIN_BURST_REASON_LIKES = 10
 likers took part in other bursts (coordination), or it is a spike of minutes."""
 
 
-def largest_bursts(likes: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+def largest_bursts(
+    likes: pd.DataFrame, features: pd.DataFrame, post: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per creator, its largest burst: likes, minutes spanned, and how many other bursts the
-    accounts in it joined (median; across the table in batch scope, else on this creator)."""
-    post = post_codes(likes)
+    accounts in it joined (median; across the table in batch scope, else on this creator).
+
+    ``post`` is :func:`detector.features.timing.post_codes` of ``likes`` when already known.
+    """
+    post = post_codes(likes) if post is None else post
     bucket = burst_buckets(likes)
-    bursty = bursty_likes(post, bucket)
+    rows = np.flatnonzero(bursty_likes(post, bucket))
     column = (
         "log_liker_burst_posts"
         if "log_liker_burst_posts" in features
         else "log_liker_creator_bursts"
     )
+    if rows.size == 0:
+        return pd.DataFrame(columns=["post_id", "likes", "minutes", "other_bursts", "across"])
+    minutes = likes["liked_at"].to_numpy("datetime64[ns]")[rows].astype("int64") / 6e10
     frame = pd.DataFrame(
         {
-            "creator_id": likes["creator_id"].to_numpy(),
-            "post_id": likes["post_id"].to_numpy(),
-            "post": post,
-            "bucket": bucket,
-            "t": likes["liked_at"].to_numpy("datetime64[ns]").astype("int64") / 6e10,
-            "other": np.expm1(features[column].to_numpy()) - 1,
+            "post": post[rows],
+            "bucket": bucket[rows],
+            "row": rows,
+            "t": minutes,
+            "other": np.expm1(features[column].to_numpy()[rows]) - 1,
         }
-    )[bursty]
-    if frame.empty:
-        return pd.DataFrame(columns=["post_id", "likes", "minutes", "other_bursts", "across"])
+    )
     groups = frame.groupby(["post", "bucket"], sort=False).agg(
-        creator_id=("creator_id", "first"),
-        post_id=("post_id", "first"),
+        row=("row", "first"),
         likes=("t", "size"),
         first=("t", "min"),
         last=("t", "max"),
         other_bursts=("other", "median"),
     )
     groups["minutes"] = groups.pop("last") - groups.pop("first")
+    first_rows = groups.pop("row").to_numpy()  # ids are read for these rows only
+    groups.insert(0, "creator_id", likes["creator_id"].take(first_rows).to_numpy())
+    groups.insert(1, "post_id", likes["post_id"].take(first_rows).to_numpy())
     top = groups.sort_values("likes", ascending=False, kind="stable").drop_duplicates("creator_id")
     top = top.set_index("creator_id")
     top["across"] = column == "log_liker_burst_posts"
@@ -225,10 +233,11 @@ def build_report(
     scored = model.score_features(built.values)
     fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
     flags = scored["flagged"].to_numpy()
-    creator = likes["creator_id"].to_numpy()
-    post = likes["post_id"].to_numpy()
+    # grouped by integer codes; ids are read back for one row per creator or post only
+    creator, creator_ids = pd.factorize(likes["creator_id"])
+    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])  # = post_codes(likes)
 
-    sizes = effective_sizes(flags, creator, post)
+    sizes = effective_sizes(flags, creator, post)  # index: creator codes, in order of appearance
     share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
     share = np.clip(share_raw, 0, 1)
     low, high = share_interval(
@@ -243,7 +252,7 @@ def build_report(
     )
     creators = pd.DataFrame(
         {
-            "creator_id": sizes.index.to_numpy(),
+            "creator_id": creator_ids.take(sizes.index.to_numpy()).to_numpy(),
             "likes": sizes["likes"].to_numpy(),
             "authenticity": np.round(100 * (1 - share), 1),
             "inauthentic_share": np.round(share, 4),
@@ -260,17 +269,26 @@ def build_report(
 
     per_post = (
         pd.DataFrame(
-            {"creator_id": creator, "post_id": post, "flag": flags, "liked_at": likes["liked_at"]}
+            {
+                "post": post,
+                "row": np.arange(len(post)),
+                "flag": flags,
+                "liked_at": likes["liked_at"],
+            }
         )
-        .groupby(["creator_id", "post_id"], sort=False)
+        .groupby("post", sort=False)
         .agg(
+            row=("row", "first"),
             likes=("flag", "size"),
             flagged=("flag", "mean"),
             first_like_at=("liked_at", "min"),
             last_like_at=("liked_at", "max"),
         )
-        .reset_index()
+        .reset_index(drop=True)
     )
+    post_rows = per_post.pop("row").to_numpy()
+    per_post.insert(0, "creator_id", likes["creator_id"].take(post_rows).to_numpy())
+    per_post.insert(1, "post_id", likes["post_id"].take(post_rows).to_numpy())
     per_post["inauthentic_share"] = np.round(
         np.clip(corrected_share(per_post["flagged"], fpr, tpr), 0, 1), 4
     )
@@ -279,29 +297,25 @@ def build_report(
         per_post[column] = iso_times(per_post[column])
 
     if "creator_followers" in likes.columns and likes["creator_followers"].notna().any():
-        followers = likes.groupby("creator_id", sort=False)["creator_followers"].max()
-        n_posts = per_post.groupby("creator_id", sort=False).size()
-        f = followers.reindex(creators["creator_id"]).to_numpy(dtype=float)
-        per_post_likes = (
-            creators["likes"].to_numpy() / n_posts.reindex(creators["creator_id"]).to_numpy()
-        )
+        followers = likes["creator_followers"].groupby(creator, sort=False).max()
+        n_posts = np.bincount(creator[post_rows], minlength=len(creator_ids))
+        f = followers.reindex(sizes.index).to_numpy(dtype=float)
+        per_post_likes = creators["likes"].to_numpy() / n_posts[sizes.index.to_numpy()]
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(f > 0, per_post_likes / f, np.nan)
         creators["engagement_rate"] = np.round(rate, 6)
         creators["authentic_engagement_rate"] = np.round(rate * (1 - share), 6)
 
     conditions = condition_matrix(built.values)
-    conditions["creator_id"] = creator
-    group_shares = (
-        conditions.groupby("creator_id", sort=False).mean().reindex(creators["creator_id"])
-    )
+    group_shares = conditions.groupby(creator, sort=False).mean().reindex(sizes.index)
+    group_shares.index = pd.Index(creators["creator_id"], name="creator_id")
     texts, evidence = explain(group_shares, model.reference_conditions_)
     lead = [
         f"{100 * r:.0f}% of likes scored as unlike authentic engagement "
         f"(expected for authentic likes: {100 * fpr:.0f}%)"
         for r in sizes["flag_rate"].to_numpy()
     ]
-    bursts = largest_bursts(likes, built.values).reindex(creators["creator_id"])
+    bursts = largest_bursts(likes, built.values, post).reindex(creators["creator_id"])
     burst_text = [
         _burst_sentence(row) if row.likes >= MIN_BURST_REASON_LIKES else None
         for row in bursts.itertuples()
