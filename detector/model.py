@@ -325,7 +325,8 @@ class AuthenticityModel(BaseEstimator):
             if self.supervised_weight > 0:
                 head = HistGradientBoostingClassifier(
                     max_iter=self.head_iterations,
-                    max_depth=self.head_max_depth,
+                    # absent from models saved before the option existed: no limit
+                    max_depth=self.__dict__.get("head_max_depth"),
                     learning_rate=0.1,
                     class_weight="balanced",
                     random_state=self.random_state,
