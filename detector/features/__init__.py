@@ -84,7 +84,7 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     post = ids.post
     bucket = burst_buckets(likes)
     bursty = bursty_likes(post, bucket)
-    local.update(timing_features(likes, post))
+    local.update(timing_features(likes, post, ids.creator))
     local.update(coordination_features(usable, post, ids))
     local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
     summary = liker_summary(usable, bursty, post, ids)

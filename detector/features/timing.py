@@ -24,9 +24,16 @@ def post_codes(likes: pd.DataFrame) -> np.ndarray:
     return pair_codes(pd.factorize(likes["creator_id"])[0], pd.factorize(likes["post_id"])[0])
 
 
-def timing_features(likes: pd.DataFrame, post: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Delay after publication, gap to the previous like, burst density and hour offset."""
+def timing_features(
+    likes: pd.DataFrame, post: np.ndarray | None = None, creator: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Delay after publication, gap to the previous like, burst density and hour offset.
+
+    ``post`` (:func:`post_codes`) and ``creator`` (integer codes of ``creator_id``) are
+    computed from ``likes`` when not given.
+    """
     post = post_codes(likes) if post is None else post
+    creator = pd.factorize(likes["creator_id"])[0] if creator is None else creator
     liked = _seconds(likes["liked_at"])
     n = len(liked)
     order = np.lexsort((liked, post))
@@ -64,9 +71,8 @@ def timing_features(likes: pd.DataFrame, post: np.ndarray | None = None) -> dict
     density = (hi - lo) / (expected + 1.0)  # (neighbours + 1) / (expected neighbours + 1)
 
     hour = (t % 86_400) / 3_600.0
-    creator = likes["creator_id"].to_numpy()[order]
     angle = hour * (2 * np.pi / 24.0)
-    frame = pd.DataFrame({"creator": creator, "cos": np.cos(angle), "sin": np.sin(angle)})
+    frame = pd.DataFrame({"creator": creator[order], "cos": np.cos(angle), "sin": np.sin(angle)})
     means = frame.groupby("creator", sort=False)[["cos", "sin"]].transform("mean")
     peak = np.arctan2(means["sin"].to_numpy(), means["cos"].to_numpy()) * (24.0 / (2 * np.pi))
     offset = np.abs(hour - peak) % 24.0
