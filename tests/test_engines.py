@@ -8,6 +8,8 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -164,6 +166,156 @@ def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, t
     text.write_text("creator_id\n")
     with pytest.raises(InputFormatError, match="chunked engine reads a .parquet file"):
         score_parquet_chunked(text, small_model)
+
+
+@pytest.fixture(scope="module")
+def row_groups(tmp_path_factory, likes) -> Path:
+    """The world as 3 Parquet files of small row groups (700 rows: not a multiple of the
+    batches' 1000), so that a split of the spill can start in the middle of a file."""
+    folder = tmp_path_factory.mktemp("row_groups")
+    raw = likes.drop(columns="is_fake")
+    for i, (start, stop) in enumerate([(0, 5000), (5000, 9000), (9000, len(raw))]):
+        table = pa.Table.from_pandas(raw.iloc[start:stop], preserve_index=False)
+        pq.write_table(table, folder / f"part-{i}.parquet", row_group_size=700)
+    return folder
+
+
+def _identical(got: CreatorReport, want: CreatorReport) -> None:
+    for name in ("creators", "posts", "likes"):
+        if getattr(want, name) is None:
+            assert getattr(got, name) is None
+        else:
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    assert got.meta == want.meta
+
+
+def test_spill_ranges_cover_the_row_groups_in_order(row_groups):
+    from detector.engines.chunked import _open, _plan
+
+    fragments, _, total = _open(row_groups)
+    assert _plan(fragments, 1) == [(list(zip(fragments, [0, 0, 0], strict=True)), 0)]
+    for parts in (2, 3, 5):
+        ranges = _plan(fragments, parts)
+        assert len(ranges) == parts
+        seen, position = [], 0
+        for part in ranges:
+            assert part.start == position
+            for fragment, offset in part.pieces:
+                groups = [g.id for g in fragment.row_groups]
+                assert offset == 700 * groups[0]
+                seen += [(Path(fragment.path).name, g) for g in groups]
+                position += sum(g.num_rows for g in fragment.row_groups)
+        assert position == total
+        assert seen == [
+            (f"part-{i}.parquet", g) for i, n in enumerate((8, 6, 10)) for g in range(n)
+        ]
+    assert any(offset for part in _plan(fragments, 3) for _, offset in part.pieces)
+
+
+def test_parallel_spill_gives_an_identical_report_and_per_like_file(
+    row_groups, small_model, expected, tmp_path, monkeypatch
+):
+    import detector.engines.chunked as chunked
+
+    spilled: list[list[tuple[Path, ...]]] = []
+    spill = chunked._spill
+
+    def recorded(*args, **kwargs):
+        spilled.append(spill(*args, **kwargs))
+        return spilled[-1]
+
+    monkeypatch.setattr(chunked, "_spill", recorded)
+    reports = {}
+    for workers in (1, 3):
+        reports[workers] = score_parquet_chunked(
+            row_groups,
+            small_model,
+            buckets=4,
+            include_likes=True,
+            likes_output=tmp_path / f"likes-{workers}.parquet",
+            batch_rows=1000,
+            workers=workers,
+        )
+    assert {len(parts) for parts in spilled[0]} == {1}
+    assert max(len(parts) for parts in spilled[1]) == 3  # a part per range
+    _identical(reports[3], reports[1])
+    assert_same_report(reports[1], expected)
+    written = (tmp_path / "likes-1.parquet").read_bytes()
+    assert (tmp_path / "likes-3.parquet").read_bytes() == written
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "likes-1.parquet"), expected.likes)
+
+
+def test_parallel_spill_with_a_creator_filter(row_groups, small_model, likes):
+    chosen = ["c00001", "c00013"]  # in the first and the last file only: a range spills nothing
+    subset = likes[likes["creator_id"].isin(chosen)].reset_index(drop=True)
+    subset.attrs["detector_validated"] = True
+    want = small_model.report(subset, include_likes=True)
+    got = {
+        workers: score_parquet_chunked(
+            row_groups,
+            small_model,
+            buckets=3,
+            creators=chosen,
+            include_likes=True,
+            batch_rows=1000,
+            workers=workers,
+        )
+        for workers in (1, 3)
+    }
+    _identical(got[3], got[1])
+    assert_same_report(got[1], want)
+    with pytest.raises(SchemaError, match="no likes for creator"):
+        score_parquet_chunked(row_groups, small_model, creators=["nobody"], workers=3)
+
+
+def test_parallel_spill_reports_the_first_bad_row_of_the_input(likes, small_model, tmp_path):
+    broken = likes.drop(columns="is_fake")
+    broken["liked_at"] = broken["liked_at"].astype(str)
+    path = tmp_path / "bad.parquet"
+    spill = tmp_path / "spill"
+    spill.mkdir()
+
+    def message(workers: int) -> str:
+        with pytest.raises(SchemaError) as error:
+            score_parquet_chunked(
+                path, small_model, buckets=2, batch_rows=300, workers=workers, tmpdir=spill
+            )
+        assert list(spill.iterdir()) == []
+        return str(error.value)
+
+    for bad, shown in (([12344], 12345), ([6000, 12344], 6001)):
+        frame = broken.copy()
+        frame.loc[bad, "liked_at"] = "yesterday"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=1000)
+        want = (
+            f"{path}: column 'liked_at' row {shown}: 'yesterday' is not a timestamp "
+            f"(expected ISO 8601 or Unix epoch seconds; 1 bad value(s) in all)"
+        )
+        assert message(1) == want
+        assert message(3) == want  # ranges start at rows 5000 and 11000 of the file
+
+
+def test_a_spill_range_stops_after_an_earlier_range_failed(row_groups, tmp_path):
+    from detector.engines import validated_sample
+    from detector.engines.chunked import _open, _plan, _spill_range
+
+    fragments, columns, _ = _open(row_groups)
+    first, second = _plan(fragments, 2)
+    schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
+    args = (columns, schema, 2, tmp_path, 1000, None)
+    (tmp_path / "spill-failed-000").touch()
+    assert _spill_range(second, 1, *args) is None
+    assert _spill_range(first, 0, *args) == {0, 1}
+
+
+def test_small_input_is_spilled_and_scored_in_this_process(data, small_model, monkeypatch):
+    import detector.engines.chunked as chunked
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("worker processes started for a small input")
+
+    monkeypatch.setattr(chunked, "_in_workers", no_workers)
+    score_parquet_chunked(data["folder"], small_model, buckets=3)
 
 
 def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(

@@ -8,7 +8,15 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
   and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files, lz4-compressed) by a
   stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process).
   Every creator's likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
-  :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`).
+  :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`). With several workers (the same
+  rule as pass 2) the input's row groups are split into contiguous ranges of about equal rows,
+  one per worker process; each spills its range into its own part file of every bucket
+  (``bucket-B-W``), and a bucket is read back as its parts in range order. Row groups are read
+  in the same record batches as by one process (a batch never spans two row groups) and rows
+  keep their global position, so buckets hold the same rows in the same order either way, and
+  the first bad row in input order gives the same error (later ranges stop early). Each
+  spilling process holds one record batch (and the row group being read) at a time; an input
+  of a single row group is spilled by one process.
 - **Pass 1, liker table.** Each bucket is read back (and joined to the accounts table, if any),
   :func:`detector.features.partition_features` runs on it and only its per-liker summary is
   kept, added to a running liker table (one row per distinct liker). Skipped in
@@ -42,7 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -68,7 +76,7 @@ from detector.engines import (
     warm_model,
     with_accounts,
 )
-from detector.errors import InputFormatError, ResourceError, SchemaError
+from detector.errors import DetectorError, InputFormatError, ResourceError, SchemaError
 from detector.io import atomic_write, detect_format, read_table
 from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
 
@@ -120,9 +128,11 @@ def score_parquet_chunked(
     creators : only score these creator ids.
     scope : "batch" or "creator" (default: the model's).
     batch_rows : rows per record batch read from the input.
-    workers : processes scoring buckets at the same time in pass 2 (default: the CPUs
-        available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
-        likes on; else 1, in this process). Each holds one bucket at a time.
+    workers : processes spilling the input (each a contiguous range of its row groups, one
+        record batch at a time) and scoring buckets at the same time in pass 2 (default: the
+        CPUs available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
+        likes on; else 1, in this process). Each holds one bucket at a time. The result does
+        not depend on it.
 
     Returns
     -------
@@ -136,13 +146,16 @@ def score_parquet_chunked(
     account_table, account_source = _accounts(accounts)
     wanted = None if creators is None else list(creators)
     out_format = None if likes_output is None else detect_format(likes_output)
+    processes = max(1, workers) if workers is not None else cpu_threads()
+    if workers is None and total < PARALLEL_FROM_ROWS:
+        processes = 1
     with tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp:
         folder = Path(tmp)
-        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path))
+        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path), processes)
         pa.default_memory_pool().release_unused()  # give the reading buffers back before pass 2
 
-        def read(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
-            return _read_bucket(file, account_table, account_source)
+        def read(parts: Sequence[Path]) -> tuple[pd.DataFrame, np.ndarray]:
+            return _read_bucket(parts, account_table, account_source)
 
         table = None
         present: list[list[str]] = []
@@ -153,10 +166,7 @@ def score_parquet_chunked(
                 present.append(columns_present)
             warm_model(model, check_present(present), scope)
 
-        parallel = max(1, workers) if workers is not None else cpu_threads()
-        if workers is None and total < PARALLEL_FROM_ROWS:
-            parallel = 1
-        parallel = min(parallel, len(files))
+        parallel = min(processes, len(files))
         if scope == "creator":  # fit the feature set the columns allow before compiling
             warm_model(model, columns, scope)
         bucket_scorer = _BucketScorer(
@@ -169,21 +179,12 @@ def score_parquet_chunked(
             runs=folder if likes_output is not None else None,
         )
         if parallel > 1:
-            from joblib import Parallel, delayed
-
             state = folder / "bucket-scorer.pickle"  # read once by each worker process
             with open(state, "wb") as handle:
                 pickle.dump(bucket_scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            try:
-                done = Parallel(n_jobs=parallel, backend="loky")(
-                    delayed(_score_in_worker)(str(state), file) for file in files
-                )
-            except BrokenExecutor as error:  # a worker was killed (often: out of memory)
-                raise ResourceError(
-                    f"{path}: a worker process of the chunked engine stopped unexpectedly "
-                    f"({type(error).__name__}; often out of memory): use more, smaller buckets "
-                    "(--partitions) or one process (DETECTOR_THREADS=1)"
-                ) from error
+            done = _in_workers(
+                _score_in_worker, [(str(state), parts) for parts in files], parallel, str(path)
+            )
         else:
             done = [bucket_scorer(file) for file in files]
         partials = [partial for partial, _ in done]
@@ -198,10 +199,27 @@ def score_parquet_chunked(
     return report
 
 
+def _in_workers(
+    function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], n_jobs: int, name: str
+) -> list[Any]:
+    """``function(*task)`` for each task on ``n_jobs`` worker processes (loky), in task order;
+    a killed worker gives a one-line :class:`ResourceError` with the remedy."""
+    from joblib import Parallel, delayed
+
+    try:
+        return Parallel(n_jobs=n_jobs, backend="loky")(delayed(function)(*task) for task in tasks)
+    except BrokenExecutor as error:  # a worker was killed (often: out of memory)
+        raise ResourceError(
+            f"{name}: a worker process of the chunked engine stopped unexpectedly "
+            f"({type(error).__name__}; often out of memory): use more, smaller buckets "
+            "(--partitions) or one process (DETECTOR_THREADS=1)"
+        ) from error
+
+
 def _read_bucket(
-    file: Path, accounts: pd.DataFrame | None, source: str
+    parts: Sequence[Path], accounts: pd.DataFrame | None, source: str
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    likes, rows = split_rows(_read_bucket_file(file))
+    likes, rows = split_rows(_read_bucket_file(parts))
     return with_accounts(likes, accounts, source), rows
 
 
@@ -227,12 +245,12 @@ class _BucketScorer:
         self.accounts, self.source = accounts, source
         self.keep, self.include_likes, self.runs = keep, include_likes, runs
 
-    def __call__(self, file: Path) -> tuple[PartialReport, Path | None]:
-        likes, rows = _read_bucket(file, self.accounts, self.source)
+    def __call__(self, parts: Sequence[Path]) -> tuple[PartialReport, Path | None]:
+        likes, rows = _read_bucket(parts, self.accounts, self.source)
         partial = second_pass(likes, rows, self.scorer, self.table, include_likes=self.keep)
         run = None
         if self.runs is not None:
-            run = self.runs / f"likes-{file.stem}.parquet"
+            run = self.runs / f"likes-{parts[0].stem}.parquet"
             partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(run, index=False)
             if not self.include_likes:
                 partial.report.likes = None
@@ -246,11 +264,11 @@ def _worker_state(path: str) -> _BucketScorer:
         return pickle.load(handle)  # noqa: S301 - written by this run, in its own temp folder
 
 
-def _score_in_worker(state: str, file: Path) -> tuple[PartialReport, Path | None]:
+def _score_in_worker(state: str, parts: Sequence[Path]) -> tuple[PartialReport, Path | None]:
     """Pass 2 on one bucket in a worker process (the scorer is loaded once per process; one
     scoring thread, since there is a worker per CPU)."""
     os.environ[THREADS_ENV] = "1"
-    return _worker_state(state)(file)
+    return _worker_state(state)(parts)
 
 
 def bucket_of(creator_id: pd.Series, k: int) -> np.ndarray:
@@ -329,9 +347,16 @@ def _conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _read_bucket_file(file: Path) -> pd.DataFrame:
-    with pa.memory_map(str(file)) as source:
-        return pa.ipc.open_file(source).read_all().to_pandas()
+def _read_bucket_file(parts: Sequence[Path]) -> pd.DataFrame:
+    """A bucket's part files, one after the other (range order: the rows stay in input order)."""
+    with ExitStack() as stack:
+        tables = [
+            pa.ipc.open_file(stack.enter_context(pa.memory_map(str(part)))).read_all()
+            for part in parts
+        ]
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        del tables
+        return table.to_pandas()
 
 
 def _accounts(
@@ -359,6 +384,53 @@ def _validate(frame: pd.DataFrame, source: str, offset: int) -> pd.DataFrame:
         raise SchemaError(message) from None
 
 
+class _Range(NamedTuple):
+    """A contiguous part of the input spilled by one process: its pieces (a Parquet fragment,
+    or a subset of its row groups, with the row of its file it starts at) and the position of
+    its first row in the whole input."""
+
+    pieces: list[tuple[ds.Fragment, int]]
+    start: int
+
+
+def _plan(fragments: list[ds.Fragment], parts: int) -> list[_Range]:
+    """Split the input into at most ``parts`` contiguous ranges of whole row groups holding about
+    as many rows each (one range, the whole input, if ``parts`` is 1 or there is one row group)."""
+    whole = [_Range([(fragment, 0) for fragment in fragments], 0)]
+    if parts <= 1:
+        return whole
+    groups: list[tuple[int, int, int, int]] = []  # fragment, row group id, rows, row in file
+    for i, fragment in enumerate(fragments):
+        fragment.ensure_complete_metadata()
+        offset = 0
+        for group in fragment.row_groups:
+            groups.append((i, group.id, group.num_rows, offset))
+            offset += group.num_rows
+    if len(groups) < 2:
+        return whole
+    rows = np.array([group[2] for group in groups], dtype=np.int64)
+    starts = np.cumsum(rows) - rows
+    middle = (starts + rows / 2) * parts / max(int(rows.sum()), 1)
+    task = np.minimum(middle.astype(np.int64), parts - 1)  # non-decreasing: ranges are contiguous
+    ranges = []
+    for t in np.unique(task):
+        members = np.flatnonzero(task == t)
+        pieces = []
+        for i in dict.fromkeys(groups[j][0] for j in members):
+            ids = [groups[j][1] for j in members if groups[j][0] == i]
+            fragment = fragments[i]
+            if len(ids) < len(fragment.row_groups):
+                fragment = fragment.subset(row_group_ids=ids)
+            pieces.append((fragment, next(groups[j][3] for j in members if groups[j][0] == i)))
+        ranges.append(_Range(pieces, int(starts[members[0]])))
+    return ranges
+
+
+def _part(folder: Path, bucket: int, index: int) -> Path:
+    """Part file of ``bucket`` written by the process spilling range ``index``."""
+    return folder / f"bucket-{bucket:05d}-{index:03d}.arrow"
+
+
 def _spill(
     fragments: list[ds.Fragment],
     columns: list[str],
@@ -367,16 +439,54 @@ def _spill(
     batch_rows: int,
     creators: list[str] | None,
     name: str,
-) -> list[Path]:
-    """Stream the input into ``k`` bucket files of whole creators; return the non-empty ones."""
-    paths = [folder / f"bucket-{b:05d}.arrow" for b in range(k)]
+    workers: int = 1,
+) -> list[tuple[Path, ...]]:
+    """Stream the input into ``k`` buckets of whole creators, on up to ``workers`` processes;
+    return the part files of each non-empty bucket, in range order."""
+    ranges = _plan(fragments, workers)
     schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
+    args = (columns, schema, k, folder, batch_rows, creators)
+    if len(ranges) == 1:
+        written = [_spill_range(ranges[0], 0, *args)]
+    else:
+        tasks = [(part, index, *args) for index, part in enumerate(ranges)]
+        results = _in_workers(_spill_in_worker, tasks, len(ranges), name)
+        written = []
+        for result in results:  # the first error in input order, as one process would give
+            if isinstance(result, BaseException):
+                raise result
+            if result is None:  # stopped by an earlier range's error: cannot come first
+                raise RuntimeError("a spill worker stopped without an earlier error")
+            written.append(result)
+    buckets = sorted(set().union(*written))
+    if not buckets:
+        listed = ", ".join(creators or [])
+        raise SchemaError(f"{name}: no likes for creator(s) {listed}")
+    return [
+        tuple(_part(folder, b, index) for index, done in enumerate(written) if b in done)
+        for b in buckets
+    ]
+
+
+def _spill_range(
+    part: _Range,
+    index: int,
+    columns: list[str],
+    schema: pa.Schema,
+    k: int,
+    folder: Path,
+    batch_rows: int,
+    creators: list[str] | None,
+) -> set[int] | None:
+    """Spill one range into its part files of the buckets; return the buckets it wrote to (None
+    if it stopped because a range before it failed: that range's error comes first)."""
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
-    position = 0
+    position = part.start
     with ExitStack() as stack:
-        for fragment in fragments:
-            offset = 0
+        for fragment, offset in part.pieces:
             for frame in _batches(fragment, columns, batch_rows):
+                if index and _failed_before(folder, index):
+                    return None
                 n = len(frame)
                 likes = _validate(frame, fragment.path, offset)
                 likes[ROW_KEY] = np.arange(position, position + n, dtype=np.int64)
@@ -393,14 +503,28 @@ def _spill(
                 for b in np.flatnonzero(np.diff(bounds)):
                     if b not in writers:
                         writers[b] = stack.enter_context(
-                            pa.ipc.new_file(paths[b], schema, options=SPILL_OPTIONS)
+                            pa.ipc.new_file(_part(folder, b, index), schema, options=SPILL_OPTIONS)
                         )
                     writers[b].write_table(table.slice(bounds[b], bounds[b + 1] - bounds[b]))
                 del likes, table
-    if not writers:
-        listed = ", ".join(creators or [])
-        raise SchemaError(f"{name}: no likes for creator(s) {listed}")
-    return [paths[b] for b in sorted(writers)]
+    return {int(b) for b in writers}
+
+
+def _failed_before(folder: Path, index: int) -> bool:
+    return any((folder / f"spill-failed-{before:03d}").exists() for before in range(index))
+
+
+def _spill_in_worker(part: _Range, index: int, *args: Any) -> set[int] | None | DetectorError:
+    """:func:`_spill_range` in a worker process. A bad input is returned, not raised (the
+    parent raises the first in input order) and flagged so that later ranges stop early."""
+    folder: Path = args[3]
+    try:
+        return _spill_range(part, index, *args)
+    except DetectorError as error:
+        (folder / f"spill-failed-{index:03d}").touch()
+        return error
+    finally:
+        pa.default_memory_pool().release_unused()
 
 
 # ------------------------------------------------------------------------- per-like output
