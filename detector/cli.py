@@ -164,8 +164,8 @@ class Engine(str, Enum):
 
 AUTO_CHUNKED_FROM = 2_000_000
 """``--engine auto`` scores Parquet input of at least this many likes with the chunked engine
-(peak memory measured at 1.3 GiB for 20M likes on 2 cores) and anything smaller in memory
-(about 0.9 GiB per 1M likes)."""
+(peak memory measured at 1.24 GiB for 20M likes on 2 cores) and anything smaller in memory
+(0.8-1.0 GiB per 1M likes measured)."""
 
 
 def _auto_engine(file: Path) -> Engine:
