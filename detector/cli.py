@@ -396,6 +396,14 @@ def train(
     n_estimators: Annotated[
         int | None, typer.Option(min=1, help="Trees in the forest [default: the model's, 100].")
     ] = None,
+    head_max_depth: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Depth limit of the supervised head's trees: faster scoring, less accurate "
+            "(BENCHMARKS.md) [default: none].",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
 ) -> None:
     """Train a model; with labels, choose the threshold and report held-out metrics.
@@ -422,7 +430,14 @@ def train(
                 likes,
                 raw_label if labelled else None,
                 holdout=holdout if labelled else 0.0,
-                params={} if n_estimators is None else {"n_estimators": n_estimators},
+                params={
+                    name: value
+                    for name, value in (
+                        ("n_estimators", n_estimators),
+                        ("head_max_depth", head_max_depth),
+                    )
+                    if value is not None
+                },
                 random_state=seed,
             )
         training = {

@@ -202,3 +202,15 @@ def test_creator_scope_gives_the_same_result_alone_and_in_the_batch(
         alone["creators"][0]["inauthentic_share_interval"] == in_batch["inauthentic_share_interval"]
     )
     assert alone["creators"][0]["reasons"] == in_batch["reasons"]
+
+
+def test_train_can_bound_the_depth_of_the_head_for_faster_scoring(world_dir, tmp_path):
+    from detector.persistence import load_model
+
+    path = tmp_path / "shallow.joblib"
+    args = ["train", str(world_dir / "likes.csv"), "--output", str(path), "--n-estimators", "20"]
+    result = runner.invoke(app, [*args, "--head-max-depth", "3"])
+    assert result.exit_code == 0, result.stderr
+    assert load_model(path).get_params()["head_max_depth"] == 3
+    result = runner.invoke(app, [*args, "--head-max-depth", "0", "--force"])
+    assert result.exit_code != 0
