@@ -41,6 +41,14 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+def _format_of(output: Path | None) -> OutputFormat:
+    """The report format an output file's name asks for: .json or .csv, else a table."""
+    if output is None or str(output) == "-":
+        return OutputFormat.table
+    suffix = output.suffix.lower().lstrip(".")
+    return OutputFormat(suffix) if suffix in ("json", "csv") else OutputFormat.table
+
+
 def _say(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -273,8 +281,13 @@ def score(
         list[str] | None, typer.Option(help="Only report this creator_id (repeatable).")
     ] = None,
     format: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="Output format [default: json or csv for an --output file named .json or "
+            ".csv, else table].",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write the report here instead of stdout.")
     ] = None,
@@ -322,6 +335,7 @@ def score(
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
     if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
+    format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
             engine = _auto_engine(file)

@@ -214,3 +214,18 @@ def test_train_can_bound_the_depth_of_the_head_for_faster_scoring(world_dir, tmp
     assert load_model(path).get_params()["head_max_depth"] == 3
     result = runner.invoke(app, [*args, "--head-max-depth", "0", "--force"])
     assert result.exit_code != 0
+
+
+def test_the_report_format_follows_the_output_file_name_unless_given(
+    world_dir, model_path, tmp_path
+):
+    args = ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--output"]
+    assert runner.invoke(app, [*args, str(tmp_path / "r.json")]).exit_code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["creators"]
+    assert runner.invoke(app, [*args, str(tmp_path / "r.csv")]).exit_code == 0
+    assert (tmp_path / "r.csv").read_text().startswith("creator_id,")
+    assert runner.invoke(app, [*args, str(tmp_path / "r.txt")]).exit_code == 0
+    assert "Creator authenticity" in (tmp_path / "r.txt").read_text()
+    forced = [*args, str(tmp_path / "t.json"), "--format", "table"]
+    assert runner.invoke(app, forced).exit_code == 0
+    assert "Creator authenticity" in (tmp_path / "t.json").read_text()
