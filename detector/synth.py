@@ -1057,6 +1057,20 @@ def _diurnal(local_hour: np.ndarray, p: SimulationParams) -> np.ndarray:
     return p.diurnal_floor + (1 - p.diurnal_floor) * shape
 
 
+def _organic_delays(
+    rng: np.random.Generator, p: SimulationParams, notified: np.ndarray
+) -> np.ndarray:
+    """Seconds from publication to an organic like: a fast or slow lognormal, or, for a
+    follower notified of the post, the notification delay; at least 5 s."""
+    n = notified.size
+    slow = rng.random(n) < p.delay_slow_share
+    median = np.where(slow, p.delay_slow_median_h, p.delay_fast_median_h) * _HOUR
+    sigma = np.where(slow, p.delay_slow_sigma, p.delay_fast_sigma)
+    delay = median * np.exp(sigma * rng.standard_normal(n))
+    notify = _lognormal(rng, p.notify_delay_median_min * 60, p.notify_delay_sigma, n)
+    return np.maximum(np.where(notified, notify, delay), 5.0)
+
+
 def _thin_by_daily_cycle(
     rng: np.random.Generator,
     draw: Callable[[np.ndarray], np.ndarray],
@@ -1221,13 +1235,7 @@ def _simulate_creator(plan: _Plan, c: int) -> dict[str, np.ndarray]:
     notified = loyal & (rng.random(org_post.size) < p.loyal_notify_share)
 
     def organic_draw(pos: np.ndarray) -> np.ndarray:
-        slow = rng.random(pos.size) < p.delay_slow_share
-        med = np.where(slow, p.delay_slow_median_h, p.delay_fast_median_h) * _HOUR
-        sd = np.where(slow, p.delay_slow_sigma, p.delay_fast_sigma)
-        d = med * np.exp(sd * rng.standard_normal(pos.size))
-        nd = _lognormal(rng, p.notify_delay_median_min * 60, p.notify_delay_sigma, pos.size)
-        d = np.where(notified[pos], nd, d)
-        return pub[org_post[pos]] + np.maximum(d, 5.0)
+        return pub[org_post[pos]] + _organic_delays(rng, p, notified[pos])
 
     org_t = _thin_by_daily_cycle(rng, organic_draw, _genuine_tz(plan, org_acct), p)
     posts_l, accts_l, times_l, tiers_l = [org_post], [org_acct], [org_t], [_ORGANIC]
@@ -1327,13 +1335,7 @@ def _simulate_creator(plan: _Plan, c: int) -> dict[str, np.ndarray]:
         notified_h = rng.random(rows.size) < p.loyal_like_share * p.loyal_notify_share
 
         def hollow_draw(pos: np.ndarray) -> np.ndarray:
-            slow = rng.random(pos.size) < p.delay_slow_share
-            med = np.where(slow, p.delay_slow_median_h, p.delay_fast_median_h) * _HOUR
-            sd = np.where(slow, p.delay_slow_sigma, p.delay_fast_sigma)
-            d = med * np.exp(sd * rng.standard_normal(pos.size))
-            nd = _lognormal(rng, p.notify_delay_median_min * 60, p.notify_delay_sigma, pos.size)
-            d = np.where(notified_h[pos], nd, d)
-            return pub[rows[pos]] + np.maximum(d, 5.0)
+            return pub[rows[pos]] + _organic_delays(rng, p, notified_h[pos])
 
         h_t = _thin_by_daily_cycle(rng, hollow_draw, np.full(rows.size, tz_c), p)
         posts_l.append(rows.astype(np.int64))
