@@ -15,7 +15,7 @@ from detector.features import (
     finish_features,
     partition_features,
 )
-from detector.features.account import username_digit_share
+from detector.features.account import _regex_digit_share, username_digit_share
 from detector.features.arrays import (
     IdCodes,
     distinct,
@@ -25,7 +25,7 @@ from detector.features.arrays import (
 )
 from detector.features.coordination import (
     CROWDING_HALF_WINDOW_DAYS,
-    PROFILE_COLUMNS,
+    _profile_cells,
     creation_day_crowding,
     profile_twins,
 )
@@ -215,21 +215,10 @@ def reference_creation_day_crowding(likes: pd.DataFrame, ids: IdCodes) -> np.nda
 
 
 def reference_profile_twins(likes: pd.DataFrame, ids: IdCodes) -> np.ndarray:
-    """The pandas version that ``profile_twins`` replaced, kept as its reference."""
+    """The pandas grouping that ``profile_twins`` replaced (same profile cells), as reference."""
     creator, liker = ids.creator, ids.liker
-    cells = [creator.astype(np.int64)]
-    missing = np.zeros(len(likes), dtype=bool)
-    for column in PROFILE_COLUMNS:
-        if column == "account_created_at":
-            values = (
-                likes["liked_at"].to_numpy("datetime64[ns]")
-                - likes[column].to_numpy("datetime64[ns]")
-            ).astype("timedelta64[s]").astype(float) / 86_400.0
-            values[np.isnat(likes[column].to_numpy("datetime64[ns]"))] = np.nan
-        else:
-            values = likes[column].to_numpy(dtype=float)
-        missing |= np.isnan(values)
-        cells.append(np.floor(2 * np.log1p(np.nan_to_num(np.maximum(values, 0)))).astype(np.int64))
+    profile, missing = _profile_cells(likes)
+    cells = [creator.astype(np.int64), *profile]
     frame = pd.DataFrame(np.column_stack(cells))
     frame["liker"] = liker
     distinct = frame.drop_duplicates()
@@ -244,16 +233,8 @@ def reference_profile_twins(likes: pd.DataFrame, ids: IdCodes) -> np.ndarray:
 
 
 def reference_username_digit_share(usernames: pd.Series) -> np.ndarray:
-    """The regex version of ``username_digit_share``, kept as its reference."""
-    codes, uniques = pd.factorize(usernames, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype="string")
-    lengths = text.str.len().to_numpy("float64", na_value=np.nan)
-    digits = text.str.count(r"\d").to_numpy("float64", na_value=np.nan)
-    share = np.divide(digits, lengths, out=np.zeros_like(lengths), where=lengths > 0)
-    out = np.full(len(codes), np.nan)
-    known = codes >= 0
-    out[known] = share[codes[known]]
-    return out
+    """The regex definition (digits as Python's ``re`` counts them), kept as the reference."""
+    return _regex_digit_share(usernames)
 
 
 def assert_same_bits(actual: np.ndarray, expected: np.ndarray) -> None:
