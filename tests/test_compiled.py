@@ -161,8 +161,11 @@ def test_threads_and_chunks_do_not_change_a_bit(iforest, boosting, data, monkeyp
 
 
 def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boosting, data):
-    """Missing values both ways, infinities, ties at thresholds, single-leaf trees, chunks."""
+    """Missing values both ways, infinities, ties at thresholds, single-leaf trees, chunks, and
+    rows dropped from the walk once at a leaf, from any level."""
     pytest.importorskip("numba")
+    from detector._jit import tree_sums
+
     rng = np.random.default_rng(7)
     X = probes(data, rng)
     X[rng.random(X.shape) < 0.1] = np.nan
@@ -177,6 +180,10 @@ def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boostin
         numpy_walk = traversal.sums(X, threads=1, jit=False)
         assert np.array_equal(traversal.sums(X, threads=1, jit=True), numpy_walk)
         assert np.array_equal(traversal.sums(X[5:], threads=2, jit=True), numpy_walk[5:])
+        data_in_dtype = np.ascontiguousarray(X, dtype=traversal.dtype)
+        for full_levels in (0, 1, 3):  # rows at a leaf dropped from the walk early on
+            dropping = tree_sums(traversal, data_in_dtype, full_levels, shallow_depth=0)
+            assert np.array_equal(dropping, numpy_walk)
 
 
 def test_the_numba_kernel_is_used_for_large_inputs_unless_turned_off(iforest, monkeypatch):
