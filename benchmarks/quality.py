@@ -294,8 +294,16 @@ def run_label_fractions(
 
 
 # ----------------------------------------------------------------------------- part 2
+def clean_creators_likes(likes: pd.DataFrame, creators: pd.DataFrame) -> pd.DataFrame:
+    """The likes of the creators without inauthentic likes, without the label column: what a
+    user who knows some of their creators to be clean, and has no fake labels, can train on."""
+    clean = creators.loc[creators["inauthentic_share"] == 0, "creator_id"]
+    return unlabelled(likes[likes["creator_id"].isin(clean)].reset_index(drop=True))
+
+
 def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
-    """Every labelled pool x timing mode: shipped, retrained and baselines on the same creators."""
+    """Every labelled pool x timing mode: shipped, retrained, clean-reference and baselines on the
+    same creators."""
     root = resolve_shared_datasets(args.shared_datasets)
     if not root.is_dir():
         message = (
@@ -342,9 +350,19 @@ def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, fl
             test_likes = validated(test_likes, f"{name} test creators", label=True)
             log(f"real pool {name}, {mode} timing: training on {len(train_likes):,} likes")
             model, _ = train(train_likes, "is_fake", holdout=0, random_state=0)
+            clean_likes = clean_creators_likes(train_likes, train_creators)
+            log(
+                f"real pool {name}, {mode} timing: unsupervised on {len(clean_likes):,} likes "
+                f"of the training creators known to be clean"
+            )
+            clean_model, _ = train(clean_likes, None, holdout=0, random_state=0)
             log(f"real pool {name}, {mode} timing: scoring {len(test_likes):,} likes")
             methods = score_all(
-                {"detector_retrained": model, "detector_shipped": shipped},
+                {
+                    "detector_retrained": model,
+                    "detector_clean_reference": clean_model,
+                    "detector_shipped": shipped,
+                },
                 unlabelled(test_likes),
             )
             entry["modes"][mode] = {

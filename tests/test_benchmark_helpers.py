@@ -317,6 +317,19 @@ def test_hide_labels_keeps_a_nested_random_share_of_rows():
     assert not np.array_equal(small, hide_labels(labels, 0.01, seed=1), equal_nan=True)
 
 
+def test_clean_reference_training_data_is_the_clean_creators_likes_without_labels():
+    from benchmarks.quality import clean_creators_likes
+
+    likes = pd.DataFrame(
+        {"creator_id": ["a", "a", "b", "c", "c"], "is_fake": [0, 0, 1, 0, 0], "x": range(5)}
+    )
+    creators = pd.DataFrame({"creator_id": ["a", "b", "c"], "inauthentic_share": [0.0, 1.0, 0.0]})
+    out = clean_creators_likes(likes, creators)
+    assert out["creator_id"].tolist() == ["a", "a", "c", "c"]
+    assert out["x"].tolist() == [0, 1, 3, 4]
+    assert "is_fake" not in out.columns
+
+
 # ----------------------------------------------------------------------------- the script
 def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     from benchmarks import quality
