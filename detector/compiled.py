@@ -13,7 +13,8 @@ Trees are evaluated level by level for a block of rows and all trees at once (se
 :class:`Traversal`): every (tree, row) pair moves one level down per step, with numpy gathers
 over node tables laid out so that a node's two children are adjacent. Blocks are sized to stay
 in the CPU cache and consecutive chunks of rows are scored on a few threads (numpy releases the
-GIL; :mod:`detector._threads`). Identical feature vectors are scored once (:func:`distinct_rows`).
+GIL; :mod:`detector._threads`). Identical feature vectors, when a sample shows they repeat,
+are scored once (:func:`distinct_rows`).
 Every row's result depends on that row alone and the per-tree values are added in tree order, so
 none of this changes a score by a single bit. From :data:`detector._jit.JIT_FROM_ROWS` rows the
 same node tables are walked by a numba kernel instead (:mod:`detector._jit`; same sums, bit for
@@ -45,6 +46,11 @@ COMPACT_SHARE = 0.25
 """Share of pairs at a leaf (in a sample) from which they are dropped from the walk."""
 MIN_ROWS_DEDUP = 10_000
 """Fewer rows than this are scored as they are, without looking for identical vectors."""
+DEDUP_SAMPLE_ROWS = 1 << 16
+"""Rows (evenly spaced) whose hashes are checked for repeats before deduplicating in full."""
+MIN_SAMPLE_REPEATS = 0.01
+"""Share of repeated hashes in that sample below which rows are scored without deduplication
+(on likes with full timing every vector is distinct, and the full search cost 0.5 s per 1M)."""
 
 
 def _average_path_length(n: np.ndarray) -> np.ndarray:
@@ -368,7 +374,9 @@ def _row_hashes(bits: np.ndarray) -> np.ndarray:
 
 def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(first, inverse)`` such that ``matrix[first][inverse]`` equals ``matrix`` bit for bit
-    and ``matrix[first]`` has no two identical rows, or None when every row is distinct.
+    and ``matrix[first]`` has no two identical rows, or None when every row is distinct or
+    repeats are too rare to be worth it (fewer than :data:`MIN_SAMPLE_REPEATS` of an evenly
+    spaced sample of :data:`DEDUP_SAMPLE_ROWS` rows' hashes).
 
     Rows are hashed and the hashes factorised; rows are then checked bit for bit against the
     first row with the same hash, so a hash collision only means no deduplication. Rows that
@@ -378,7 +386,12 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if data.ndim != 2 or len(data) < 2:
         return None
     bits = data.view(np.uint64)
-    inverse, uniques = pd.factorize(_row_hashes(bits))
+    hashes = _row_hashes(bits)
+    sample = np.sort(hashes[:: max(1, len(hashes) // DEDUP_SAMPLE_ROWS)])
+    repeats = len(sample) - 1 - np.count_nonzero(np.diff(sample))
+    if repeats < MIN_SAMPLE_REPEATS * len(sample):
+        return None  # too few repeats for deduplication to pay
+    inverse, uniques = pd.factorize(hashes)
     if len(uniques) == len(data):
         return None
     inverse = inverse.astype(np.intp)
@@ -416,7 +429,8 @@ def model_input(
     """The float64 array the scorers see: missing values take the reference median, then a
     feature with a floor (ceiling) is raised (lowered) to it. Models cap one-sided features at
     the reference median on their innocent side (see ``AuthenticityModel(one_sided=True)``)."""
-    values = matrix.fillna(pd.Series(medians)).to_numpy(dtype="float64", copy=True)
+    filled = matrix.fillna(pd.Series(medians)).to_numpy(dtype="float64")
+    values = np.array(filled, dtype=np.float64, order="C")  # a copy, laid out row by row
     for bounds, clip in ((floors, np.maximum), (ceilings, np.minimum)):
         for name, bound in (bounds or {}).items():
             if name in matrix.columns:

@@ -223,6 +223,16 @@ def test_distinct_rows_finds_identical_vectors_bit_for_bit():
     assert distinct_rows(base) is None  # every row distinct
 
 
+def test_rare_repeats_are_not_worth_deduplicating():
+    rows = np.random.default_rng(3).normal(size=(1000, 4))
+    rows[1] = rows[0]  # one repeat in 1,000 rows: under 1 %
+    assert distinct_rows(rows) is None
+    rows[2:30] = rows[0]  # 28 more: deduplicated
+    first, inverse = distinct_rows(rows)
+    assert len(first) == 1000 - 29
+    assert np.array_equal(rows[first][inverse], rows)
+
+
 def test_a_hash_collision_means_no_deduplication(monkeypatch):
     X = np.random.default_rng(8).normal(size=(20, 3))
     monkeypatch.setattr(compiled, "_row_hashes", lambda bits: np.zeros(len(bits), np.uint64))
