@@ -60,7 +60,7 @@ from benchmarks.real_pools import (  # noqa: E402
 from detector.persistence import default_model_path, load_model, read_sidecar  # noqa: E402
 from detector.schema import validate_likes  # noqa: E402
 from detector.synth import generate_world  # noqa: E402
-from detector.training import train  # noqa: E402
+from detector.training import adapt, train  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO / "benchmarks" / "results" / "quality.json"
@@ -302,8 +302,8 @@ def clean_creators_likes(likes: pd.DataFrame, creators: pd.DataFrame) -> pd.Data
 
 
 def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
-    """Every labelled pool x timing mode: shipped, retrained, clean-reference and baselines on the
-    same creators."""
+    """Every labelled pool x timing mode: shipped, retrained, clean-reference, adapted and
+    baselines on the same creators."""
     root = resolve_shared_datasets(args.shared_datasets)
     if not root.is_dir():
         message = (
@@ -356,11 +356,13 @@ def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, fl
                 f"of the training creators known to be clean"
             )
             clean_model, _ = train(clean_likes, None, holdout=0, random_state=0)
+            adapted, _ = adapt(shipped, clean_likes)
             log(f"real pool {name}, {mode} timing: scoring {len(test_likes):,} likes")
             methods = score_all(
                 {
                     "detector_retrained": model,
                     "detector_clean_reference": clean_model,
+                    "detector_adapted": adapted,
                     "detector_shipped": shipped,
                 },
                 unlabelled(test_likes),

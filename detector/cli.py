@@ -464,6 +464,63 @@ def train(
         _say(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 
+@app.command()
+def adapt(
+    file: Annotated[
+        Path, typer.Argument(help="Likes of creators known to be clean, with account attributes.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            help="Where to write the model (.joblib; a .json sidecar is written beside it)."
+        ),
+    ],
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Model to adapt; default: the shipped model or $DETECTOR_MODEL."),
+    ] = None,
+    accounts: Annotated[
+        Path | None, typer.Option(help="Liker accounts table keyed by account_id.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [default: the model's].")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
+) -> None:
+    """Adapt a model to your platform with likes of creators known to be clean; no fake label.
+
+    The new model learns what authentic likes look like from FILE, and what fake likes look
+    like from the simulated farms the model was trained on.
+
+    Example: detector adapt clean_creators.csv --output models/mine.joblib
+    """
+    with _known_failures():
+        from detector.errors import SchemaError
+        from detector.io import load_likes
+        from detector.persistence import data_fingerprint, load_model, save_model, sidecar_path
+        from detector.training import adapt as adapt_model
+
+        _refuse_overwrite(output, force)
+        label = _label_if_present(file, accounts, "is_fake")
+        likes = load_likes(file, accounts, label_column=label)
+        if label is not None and likes[label].fillna(0).astype(bool).any():
+            fakes = int(likes[label].fillna(0).astype(bool).sum())
+            raise SchemaError(
+                f"{file}: column '{label}' marks {fakes:,} likes as fake; adapt takes likes of "
+                f"creators known to be clean (with fake labels, use 'detector train')"
+            )
+        base = load_model(model)
+        with _status(f"adapting to {len(likes):,} likes of clean creators"):
+            adapted, metrics = adapt_model(base, likes, random_state=seed)
+        training = {
+            "file": str(file),
+            "likes": int(len(likes)),
+            "fingerprint": data_fingerprint(likes),
+            "adapted_from": str(model) if model is not None else "default",
+        }
+        save_model(adapted, output, metrics=metrics, training=training, overwrite=True)
+        typer.echo(json.dumps({k: v for k, v in metrics.items() if k != "features"}, indent=2))
+        _say(f"model written to {output} (metadata: {sidecar_path(output)})")
+
+
 def _label_if_present(file: Path, accounts: Path | None, label: str | None) -> str | None:
     """The label column if either table has it (peeking at the header only)."""
     if label is None:

@@ -88,6 +88,55 @@ def train(
     return model, metrics
 
 
+def adapt(
+    model: AuthenticityModel,
+    clean_likes: pd.DataFrame,
+    *,
+    random_state: int | None = None,
+) -> tuple[AuthenticityModel, dict[str, Any]]:
+    """A model for another platform, from likes of creators known to be clean; no fake label.
+
+    The new model has ``model``'s parameters. Its reference, threshold and false-positive rate
+    come from ``clean_likes`` (every like taken as authentic; whole creators are held out for
+    the rates), and its supervised head learns ``model``'s stored sample of fake likes
+    (``fake_sample_``, the simulated farms it was trained on) against them: what normal looks
+    like where it is used, and what fakes look like from the simulator. Features that the clean
+    likes or the fake sample lack are left out. The true-positive rate is measured on the
+    held-out simulated fakes, so it is the simulator's, not the platform's.
+    """
+    fakes = model.__dict__.get("fake_sample_")
+    if fakes is None or not len(fakes):
+        raise NotEnoughDataError(
+            "the model holds no sample of fake likes to adapt from (train it with labels first)"
+        )
+    features = build_like_features(clean_likes).values
+    names = [c for c in features.columns if c in fakes.columns]
+    fake_groups = model.__dict__.get("fake_groups_")
+    fake_creators = np.arange(len(fakes)) if fake_groups is None else np.asarray(fake_groups)
+    groups = np.r_[
+        clean_likes["creator_id"].astype(str).to_numpy(dtype=object),
+        np.char.add("simulated fakes ", fake_creators.astype(str)).astype(object),
+    ]
+    params = model.get_params()
+    if random_state is not None:
+        params["random_state"] = random_state
+    adapted = AuthenticityModel(**params)
+    adapted.fit_features(
+        pd.concat([features[names], fakes[names]], ignore_index=True),
+        np.r_[np.zeros(len(features)), np.ones(len(fakes))],
+        groups,
+    )
+    metrics = {
+        "supervised": True,
+        "adapted": True,
+        "clean_likes": int(len(features)),
+        "clean_creators": int(clean_likes["creator_id"].nunique()),
+        "simulated_fake_likes": int(len(fakes)),
+        "features": names,
+    }
+    return adapted, metrics
+
+
 def evaluate(
     model: AuthenticityModel,
     likes: pd.DataFrame,

@@ -61,6 +61,42 @@ def test_train_prints_held_out_metrics_and_writes_model_and_sidecar(model_path):
     assert 0.5 < meta["metrics"]["holdout"]["like_level"]["roc_auc"] <= 1
 
 
+def test_adapt_writes_a_model_from_clean_creators_and_refuses_fake_labels(
+    world_dir, model_path, tmp_path
+):
+    likes = pd.read_csv(world_dir / "likes.csv")
+    creators = pd.read_csv(world_dir / "creators.csv")
+    clean = likes[
+        likes["creator_id"].isin(creators.loc[creators["inauthentic_share"] == 0, "creator_id"])
+    ]
+    clean_file = tmp_path / "clean.csv"
+    clean.to_csv(clean_file, index=False)  # keeps is_fake, all 0: accepted
+    out = tmp_path / "adapted.joblib"
+    command = ["adapt", str(clean_file), "--model", str(model_path), "--output", str(out)]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["adapted"] is True and printed["clean_likes"] == len(clean)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["training"]["adapted_from"] == str(model_path)
+    scored = runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(out)])
+    assert scored.exit_code == 0, scored.stderr
+
+    again = runner.invoke(app, command)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+    labelled = runner.invoke(
+        app, ["adapt", str(world_dir / "likes.csv"), "--output", str(tmp_path / "x.joblib")]
+    )
+    assert labelled.exit_code == 1
+    fakes = int(likes["is_fake"].sum())
+    assert labelled.stderr.strip() == (
+        f"Error: {world_dir / 'likes.csv'}: column 'is_fake' marks {fakes:,} likes as fake; "
+        "adapt takes likes of creators known to be clean (with fake labels, use 'detector train')"
+    )
+    assert not (tmp_path / "x.joblib").exists()
+
+
 def test_score_json_goes_to_stdout(world_dir, model_path):
     result = runner.invoke(
         app, ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--format", "json"]
