@@ -7,6 +7,7 @@ Public API::
     model = load_model()                      # the shipped default model
     report = model.report(likes_dataframe)    # CreatorReport: .creators, .posts, .to_json()
     per_like = model.score_likes(likes_dataframe)
+    mine, metrics = adapt(model, likes_of_clean_creators)   # another platform, no fake label
 
 Heavy or optional pieces (Dask, the simulator) are imported lazily.
 """
@@ -26,12 +27,14 @@ __all__ = [
     "ModelError",
     "SchemaError",
     "__version__",
+    "adapt",
     "build_like_features",
     "generate_world",
     "load_likes",
     "load_model",
     "save_model",
     "score_creators",
+    "train",
 ]
 
 _LAZY = {
@@ -48,6 +51,8 @@ _LAZY = {
     "load_model": "detector.persistence",
     "save_model": "detector.persistence",
     "score_creators": "detector.api",
+    "train": "detector.training",
+    "adapt": "detector.training",
 }
 
 if TYPE_CHECKING:
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
     from detector.persistence import load_model, save_model
     from detector.report import CreatorReport
     from detector.synth import generate_world
+    from detector.training import adapt, train
 
 
 def __getattr__(name: str) -> Any:

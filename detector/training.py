@@ -17,7 +17,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from detector.calibrate import detection_metrics
 from detector.errors import NotEnoughDataError, SchemaError
 from detector.features import build_like_features
-from detector.model import AuthenticityModel, labels_from
+from detector.model import AuthenticityModel, _validated, labels_from
 
 
 def split_creators(
@@ -102,13 +102,15 @@ def adapt(
     (``fake_sample_``, the simulated farms it was trained on) against them: what normal looks
     like where it is used, and what fakes look like from the simulator. Features that the clean
     likes or the fake sample lack are left out. The true-positive rate is measured on the
-    held-out simulated fakes, so it is the simulator's, not the platform's.
+    held-out simulated fakes, so it is the simulator's, not the platform's. ``clean_likes`` is
+    a likes DataFrame following the data contract (validated here if it was not).
     """
     fakes = model.__dict__.get("fake_sample_")
     if fakes is None or not len(fakes):
         raise NotEnoughDataError(
             "the model holds no sample of fake likes to adapt from (train it with labels first)"
         )
+    clean_likes = _validated(clean_likes)
     features = build_like_features(clean_likes).values
     names = [c for c in features.columns if c in fakes.columns]
     fake_groups = model.__dict__.get("fake_groups_")

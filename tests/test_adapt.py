@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from detector.errors import NotEnoughDataError
+from detector.errors import NotEnoughDataError, SchemaError
 from detector.synth import SimulationParams, generate_world
 from detector.training import adapt, train
 from tests.conftest import SMALL, validated
@@ -86,3 +86,15 @@ def test_a_model_without_fake_likes_cannot_be_adapted(world, platform):
     unsupervised, _ = train(likes.drop(columns="is_fake"), None, holdout=0, params=SMALL)
     with pytest.raises(NotEnoughDataError, match="no sample of fake likes"):
         adapt(unsupervised, platform[0])
+
+
+def test_a_raw_likes_table_is_validated_first(model, platform):
+    clean = platform[0].copy()
+    for column in ("liked_at", "account_created_at"):
+        clean[column] = clean[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")  # as read from a CSV
+    clean.attrs.clear()
+    _, metrics = adapt(model, clean)
+    assert metrics["clean_likes"] == len(clean)
+    broken = clean.assign(followers=-1)
+    with pytest.raises(SchemaError, match="followers"):
+        adapt(model, broken)
