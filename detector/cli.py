@@ -464,6 +464,10 @@ def train(
         _say(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 
+FEW_CLEAN_CREATORS = 10
+"""Fewer clean creators than this make ``detector adapt`` warn about its false-positive rate."""
+
+
 @app.command()
 def adapt(
     file: Annotated[
@@ -518,6 +522,12 @@ def adapt(
         }
         save_model(adapted, output, metrics=metrics, training=training, overwrite=True)
         typer.echo(json.dumps({k: v for k, v in metrics.items() if k != "features"}, indent=2))
+        if metrics["clean_creators"] < FEW_CLEAN_CREATORS:
+            _say(
+                f"warning: only {metrics['clean_creators']} clean creator(s); the false-positive "
+                f"rate is measured on few creators' audiences and may be off (the benchmark "
+                f"used 60)"
+            )
         _say(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 

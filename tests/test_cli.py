@@ -77,6 +77,8 @@ def test_adapt_writes_a_model_from_clean_creators_and_refuses_fake_labels(
     assert result.exit_code == 0, result.stderr
     printed = json.loads(result.stdout)
     assert printed["adapted"] is True and printed["clean_likes"] == len(clean)
+    n_clean = clean["creator_id"].nunique()
+    assert f"warning: only {n_clean} clean creator(s)" in result.stderr  # fewer than 10
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["training"]["adapted_from"] == str(model_path)
     scored = runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(out)])
