@@ -408,7 +408,7 @@ def train(
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     n_estimators: Annotated[
-        int | None, typer.Option(min=1, help="Trees in the forest [default: the model's, 100].")
+        int | None, typer.Option(min=1, help="Trees in the forest [default: the model's, 50].")
     ] = None,
     head_max_depth: Annotated[
         int | None,
