@@ -56,6 +56,17 @@ def _kernel() -> Any:
     except ImportError:
         return None
 
+    @numba.njit(nogil=True, cache=True, inline="always")
+    def child(row: np.ndarray, node: int, tables: tuple) -> int:
+        """The node one level below ``node`` for ``row`` (a leaf is its own child)."""
+        code, threshold, right_if_missing, shift, has_missing = tables
+        packed = code[node]
+        x = row[packed & ((1 << shift) - 1)]
+        right = x > threshold[node]
+        if has_missing and x != x:
+            right = right_if_missing[node]
+        return (packed >> shift) + right
+
     @numba.njit(nogil=True, cache=True)
     def walk(
         data: np.ndarray,
@@ -71,11 +82,11 @@ def _kernel() -> Any:
         shallow_depth: int,
         out: np.ndarray,
     ) -> None:
-        mask = (1 << shift) - 1
         n_rows = data.shape[0]
         nodes = np.empty(BLOCK_ROWS, np.int64)
         active = np.empty(BLOCK_ROWS, np.int64)  # rows of the block not yet at a leaf
         acc = np.empty(BLOCK_ROWS, np.float64)
+        tables = (code, threshold, right_if_missing, shift, has_missing)
         for first in range(0, n_rows, BLOCK_ROWS):
             m = min(BLOCK_ROWS, n_rows - first)
             acc[:m] = 0.0
@@ -85,13 +96,7 @@ def _kernel() -> Any:
                 nodes[:m] = tree  # a root's number is its tree's number
                 for _ in range(full):
                     for i in range(m):
-                        node = nodes[i]
-                        packed = code[node]
-                        x = data[first + i, packed & mask]
-                        right = x > threshold[node]
-                        if has_missing and x != x:
-                            right = right_if_missing[node]
-                        nodes[i] = (packed >> shift) + right
+                        nodes[i] = child(data[first + i], nodes[i], tables)
                 n_active = 0
                 if full < depth:
                     for i in range(m):
@@ -101,16 +106,9 @@ def _kernel() -> Any:
                     still = 0
                     for j in range(n_active):
                         i = active[j]
-                        node = nodes[i]
-                        packed = code[node]
-                        x = data[first + i, packed & mask]
-                        right = x > threshold[node]
-                        if has_missing and x != x:
-                            right = right_if_missing[node]
-                        node = (packed >> shift) + right
-                        nodes[i] = node
+                        nodes[i] = child(data[first + i], nodes[i], tables)
                         active[still] = i
-                        still += not is_leaf[node]
+                        still += not is_leaf[nodes[i]]
                     n_active = still
                 for i in range(m):
                     acc[i] += value[nodes[i]]
