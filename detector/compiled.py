@@ -50,7 +50,8 @@ DEDUP_SAMPLE_ROWS = 1 << 16
 """Rows (evenly spaced) whose hashes are checked for repeats before deduplicating in full."""
 MIN_SAMPLE_REPEATS = 0.01
 """Share of repeated hashes in that sample below which rows are scored without deduplication
-(on likes with full timing every vector is distinct, and the full search cost 0.5 s per 1M)."""
+(on likes with full timing every vector is distinct, and the full search cost 0.16-0.5 s per
+1M rows)."""
 
 
 def _average_path_length(n: np.ndarray) -> np.ndarray:

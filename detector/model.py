@@ -90,9 +90,9 @@ class AuthenticityModel(BaseEstimator):
     Parameters
     ----------
     n_estimators : int, default=50
-        Trees in each isolation forest. 50 and 100 trees gave the same creator ROC AUC on
-        simulated and real-pool creators (within 0.004, BENCHMARKS.md), and each tree costs
-        about 12 nanoseconds of CPU per like scored.
+        Trees in each isolation forest. 50 and 100 trees gave about the same creator ROC AUC
+        on simulated and real-pool creators (within 0.02, BENCHMARKS.md); each tree costs about
+        12 nanoseconds of CPU per like scored.
     max_samples : int, default=256
         Rows drawn to grow each tree.
     reference_size : int, default=20000
