@@ -505,8 +505,8 @@ def adapt(
         _refuse_overwrite(output, force)
         label = _label_if_present(file, accounts, "is_fake")
         likes = load_likes(file, accounts, label_column=label)
-        if label is not None and likes[label].fillna(0).astype(bool).any():
-            fakes = int(likes[label].fillna(0).astype(bool).sum())
+        fakes = 0 if label is None else int(likes[label].fillna(0).astype(bool).sum())
+        if fakes:
             raise SchemaError(
                 f"{file}: column '{label}' marks {fakes:,} likes as fake; adapt takes likes of "
                 f"creators known to be clean (with fake labels, use 'detector train')"
