@@ -229,6 +229,14 @@ class Traversal:
         self.restore = None if np.all(np.diff(self.order) > 0) else np.argsort(self.order)
         self.block_rows = max(16, PAIRS_PER_BLOCK // max(n_trees, 1))
         self.groups = _depth_groups(depth[self.order], self.block_rows)
+        self._bitvectors: BitVectors | None = None
+
+    @property
+    def bitvectors(self) -> BitVectors:
+        """The trees as leaf bit masks (:class:`BitVectors`, built on first use)."""
+        if self._bitvectors is None:
+            self._bitvectors = BitVectors(self)
+        return self._bitvectors
 
     def sums(
         self, matrix: np.ndarray, threads: int | None = None, jit: bool | None = None
@@ -349,6 +357,78 @@ class Traversal:
             np.add(nd, go, out=nd)
         if active is not None:
             pairs[active] = nd
+
+
+class BitVectors:
+    """The trees of a :class:`Traversal` as leaf bit masks, for the numba kernel's bit-vector
+    scoring (:func:`detector._jit.tree_sums`; the QuickScorer idea of Lucchese et al., 2015).
+
+    Each tree's leaves are numbered left to right and held as bits of one or more machine words
+    (32-bit words when every tree has at most 32 leaves, else 64-bit). Going right at an inner
+    node rules out the leaves of its left subtree: the node becomes one *entry* per word those
+    leaves touch, ``(word, feature, threshold, mask)`` with the mask clearing them. For a row,
+    AND-ing into all-ones words the masks of every entry whose threshold its value exceeds
+    leaves, in each tree, the lowest set bit on the very leaf the walk reaches (the leftmost leaf
+    not ruled out). Entries are sorted by feature, then threshold, so that a block of rows stops
+    at the first threshold none of its values exceeds. The same comparisons (``x > threshold``,
+    missing values by ``right_if_missing``) and the same tree order of the sum make the sums
+    equal the walk's bit for bit.
+    """
+
+    def __init__(self, traversal: Traversal) -> None:
+        t = traversal
+        mask = (1 << t.shift) - 1
+        child = (t.code.astype(np.int64) >> t.shift).tolist()
+        feature = (t.code.astype(np.int64) & mask).tolist()
+        is_leaf = t.is_leaf.tolist()
+        n_nodes = len(is_leaf)
+        leaves_under = [1] * n_nodes  # children are numbered after their parent
+        for node in range(n_nodes - 1, -1, -1):
+            if not is_leaf[node]:
+                leaves_under[node] = leaves_under[child[node]] + leaves_under[child[node] + 1]
+        widest = max((leaves_under[root] for root in range(t.n_trees)), default=1)
+        bits = 32 if widest <= 32 else 64
+        first_leaf = [0] * n_nodes  # number of the node's leftmost leaf within its tree
+        tree_of = [0] * n_nodes
+        for root in range(t.n_trees):
+            tree_of[root] = root
+        words_before = np.zeros(t.n_trees + 1, dtype=np.int64)
+        words_before[1:] = np.cumsum([-(-leaves_under[r] // bits) for r in range(t.n_trees)])
+        leaf_slot = np.zeros(n_nodes, dtype=np.int64)
+        entries: list[tuple[int, int, int, int]] = []  # node, word, feature, cleared bits
+        for node in range(n_nodes):  # parents before children
+            tree, lo = tree_of[node], first_leaf[node]
+            if is_leaf[node]:
+                leaf_slot[node] = words_before[tree] * bits + lo
+                continue
+            left = child[node]
+            mid = lo + leaves_under[left]
+            first_leaf[left], first_leaf[left + 1] = lo, mid
+            tree_of[left] = tree_of[left + 1] = tree
+            for k in range(lo // bits, (mid - 1) // bits + 1):
+                a, b = max(lo, k * bits) - k * bits, min(mid, (k + 1) * bits) - k * bits
+                cleared = ((1 << (b - a)) - 1) << a
+                entries.append((node, int(words_before[tree]) + k, feature[node], cleared))
+        nodes = np.array([e[0] for e in entries], dtype=np.int64)
+        features = np.array([e[2] for e in entries], dtype=np.int64)
+        threshold = t.threshold[nodes]
+        order = np.lexsort((threshold, features))
+        word_type = np.uint32 if bits == 32 else np.uint64
+        full = (1 << bits) - 1
+        self.bits = bits
+        self.word = np.array([e[1] for e in entries], dtype=np.int64)[order]
+        self.feature_start = np.searchsorted(features[order], np.arange(t.n_features + 1))
+        self.threshold = np.ascontiguousarray(threshold[order])
+        self.mask = np.array([full ^ e[3] for e in entries], dtype=word_type)[order]
+        self.right_if_missing = t.right_if_missing[nodes][order]
+        self.tree_words = words_before
+        self.value = np.zeros(int(words_before[-1]) * bits)
+        self.value[leaf_slot[t.is_leaf]] = t.value[t.is_leaf]
+
+    @property
+    def n_entries(self) -> int:
+        """Entries each row is compared with (at most)."""
+        return len(self.word)
 
 
 def _row_hashes(bits: np.ndarray) -> np.ndarray:

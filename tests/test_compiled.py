@@ -182,8 +182,49 @@ def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boostin
         assert np.array_equal(traversal.sums(X[5:], threads=2, jit=True), numpy_walk[5:])
         data_in_dtype = np.ascontiguousarray(X, dtype=traversal.dtype)
         for full_levels in (0, 1, 3):  # rows at a leaf dropped from the walk early on
-            dropping = tree_sums(traversal, data_in_dtype, full_levels, shallow_depth=0)
+            dropping = tree_sums(
+                traversal, data_in_dtype, full_levels, shallow_depth=0, kernel="walk"
+            )
             assert np.array_equal(dropping, numpy_walk)
+
+
+@pytest.mark.parametrize("max_samples", [16, 256])  # 32-bit words; 64-bit, several per tree
+def test_bit_vectors_give_the_walk_sums_bit_for_bit(boosting, data, max_samples):
+    """Leaf bit masks (one or several words per tree) reach the walk's leaves: missing values
+    both ways, infinities, ties at thresholds, single-leaf trees, a short last block."""
+    pytest.importorskip("numba")
+    from detector._jit import tree_sums
+
+    rng = np.random.default_rng(8)
+    X = probes(data, rng)
+    forest = IsolationForest(n_estimators=20, max_samples=max_samples, random_state=0).fit(data)
+    stump = IsolationForest(n_estimators=3, max_samples=2, random_state=0).fit(np.zeros((5, 6)))
+    for trees, dtype in (
+        (_forest_trees(forest), np.float32),
+        (_boosting_trees(boosting), np.float64),
+        (_forest_trees(stump), np.float32),
+    ):
+        traversal = Traversal(trees, dtype, trees.get("missing_left"))
+        for rows in (X, X[5:]):
+            for missing in (0.0, 0.1):
+                data_in_dtype = np.ascontiguousarray(rows, dtype=traversal.dtype)
+                data_in_dtype[rng.random(data_in_dtype.shape) < missing] = np.nan
+                data_in_dtype[rng.random(data_in_dtype.shape) < missing / 5] = np.inf
+                walk = tree_sums(traversal, data_in_dtype, kernel="walk")
+                assert np.array_equal(tree_sums(traversal, data_in_dtype, kernel="bitvector"), walk)
+    vectors = Traversal(_forest_trees(forest), np.float32).bitvectors
+    words_per_tree = np.diff(vectors.tree_words)
+    assert vectors.bits == (32 if max_samples == 16 else 64)
+    assert words_per_tree.max() == (1 if max_samples == 16 else 2)
+
+
+def test_bit_vectors_are_chosen_for_narrow_trees_and_the_walk_for_wide_ones(data):
+    from detector._jit import prefers_bitvectors
+
+    narrow = IsolationForest(n_estimators=10, max_samples=256, random_state=0).fit(data)
+    wide = IsolationForest(n_estimators=10, max_samples=3000, random_state=0).fit(data)
+    assert prefers_bitvectors(Traversal(_forest_trees(narrow), np.float32))
+    assert not prefers_bitvectors(Traversal(_forest_trees(wide), np.float32))
 
 
 def test_the_numba_kernel_is_used_for_large_inputs_unless_turned_off(iforest, monkeypatch):

@@ -314,27 +314,33 @@ def test_small_input_is_spilled_and_scored_in_this_process(data, small_model, mo
     def no_workers(*args, **kwargs):
         raise AssertionError("worker processes started for a small input")
 
-    monkeypatch.setattr(chunked, "_in_workers", no_workers)
+    monkeypatch.setattr(chunked._Workers, "map", no_workers)
     score_parquet_chunked(data["folder"], small_model, buckets=3)
 
 
 def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
     data, small_model, tmp_path, monkeypatch
 ):
-    import joblib
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
+    import os
+    from concurrent.futures.process import BrokenProcessPool
 
+    import detector.engines.chunked as chunked
     from detector.errors import ResourceError
     from detector.persistence import save_model
 
-    def killed(self, tasks):
-        raise TerminatedWorkerError("A worker process managed by the executor was terminated")
+    with (
+        pytest.raises(
+            ResourceError, match=r"^in.parquet: a worker process .* stopped unexpectedly"
+        ),
+        chunked._Workers(2, "in.parquet") as pool,
+    ):
+        pool.map(os._exit, [(3,)])  # the worker dies, as when killed for lack of memory
 
-    monkeypatch.setattr(joblib.Parallel, "__call__", killed)
-    with pytest.raises(ResourceError, match="worker process .* stopped unexpectedly"):
-        score_parquet_chunked(data["folder"], small_model, buckets=3, workers=2)
-    import detector.engines.chunked as chunked
+    class Killed(chunked.ProcessPoolExecutor):
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 
+    monkeypatch.setattr(chunked, "ProcessPoolExecutor", Killed)
     monkeypatch.setattr(chunked, "PARALLEL_FROM_ROWS", 0)  # workers even for this small input
     path = save_model(small_model, tmp_path / "m.joblib")
     args = ["score", str(data["folder"]), "--model", str(path), "--engine", "chunked"]

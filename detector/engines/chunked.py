@@ -25,7 +25,7 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
   rather than spilled (they are several times the size of the likes and cheap to recompute);
   :func:`detector.features.finish_features` adds the footprint features from the table and
   :func:`detector.report.build_report` scores the bucket. From :data:`PARALLEL_FROM_ROWS` likes
-  the buckets are scored by one worker process per CPU (joblib's loky; threads would not help,
+  the buckets are scored by one worker process per CPU (the same processes that spilled; threads would not help,
   the feature code holds the GIL), each receiving the scorer and the liker table once through a
   pickle in the temporary folder. Per-like rows go to a temporary run
   per bucket; at the end the runs are merged by order key into ``likes_output`` (written
@@ -42,12 +42,13 @@ from __future__ import annotations
 
 import functools
 import math
+import multiprocessing
 import os
 import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -149,9 +150,12 @@ def score_parquet_chunked(
     processes = max(1, workers) if workers is not None else cpu_threads()
     if workers is None and total < PARALLEL_FROM_ROWS:
         processes = 1
-    with tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp,
+        _Workers(processes, str(path)) as pool,  # stopped before the folder is removed
+    ):
         folder = Path(tmp)
-        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path), processes)
+        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path), pool)
         pa.default_memory_pool().release_unused()  # give the reading buffers back before pass 2
 
         def read(parts: Sequence[Path]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -182,9 +186,7 @@ def score_parquet_chunked(
             state = folder / "bucket-scorer.pickle"  # read once by each worker process
             with open(state, "wb") as handle:
                 pickle.dump(bucket_scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            done = _in_workers(
-                _score_in_worker, [(str(state), parts) for parts in files], parallel, str(path)
-            )
+            done = pool.map(_score_in_worker, [(str(state), parts) for parts in files])
         else:
             done = [bucket_scorer(file) for file in files]
         partials = [partial for partial, _ in done]
@@ -199,21 +201,40 @@ def score_parquet_chunked(
     return report
 
 
-def _in_workers(
-    function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], n_jobs: int, name: str
-) -> list[Any]:
-    """``function(*task)`` for each task on ``n_jobs`` worker processes (loky), in task order;
-    a killed worker gives a one-line :class:`ResourceError` with the remedy."""
-    from joblib import Parallel, delayed
+class _Workers:
+    """Worker processes shared by the spill and the scoring of one run, started on first use
+    (``spawn``: no lock of this process's threads is inherited) and stopped at exit.
 
-    try:
-        return Parallel(n_jobs=n_jobs, backend="loky")(delayed(function)(*task) for task in tasks)
-    except BrokenExecutor as error:  # a worker was killed (often: out of memory)
-        raise ResourceError(
-            f"{name}: a worker process of the chunked engine stopped unexpectedly "
-            f"({type(error).__name__}; often out of memory): use more, smaller buckets "
-            "(--partitions) or one process (DETECTOR_THREADS=1)"
-        ) from error
+    The standard library's pool rather than joblib's loky: loky restarts a worker whose memory
+    grew by 300 MB since its first task, and a worker that receives the scorer grows that much,
+    so each was started twice per run (about 2 s each at 5M likes).
+    """
+
+    def __init__(self, processes: int, name: str) -> None:
+        self.processes, self.name = processes, name
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """``function(*task)`` for each task on the workers, in task order; a killed worker
+        gives a one-line :class:`ResourceError` with the remedy."""
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=context)
+        try:
+            return list(self.pool.map(function, *zip(*tasks, strict=True)))
+        except BrokenExecutor as error:  # a worker was killed (often: out of memory)
+            raise ResourceError(
+                f"{self.name}: a worker process of the chunked engine stopped unexpectedly "
+                f"({type(error).__name__}; often out of memory): use more, smaller buckets "
+                "(--partitions) or one process (DETECTOR_THREADS=1)"
+            ) from error
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
 
 
 def _read_bucket(
@@ -439,18 +460,18 @@ def _spill(
     batch_rows: int,
     creators: list[str] | None,
     name: str,
-    workers: int = 1,
+    pool: _Workers,
 ) -> list[tuple[Path, ...]]:
-    """Stream the input into ``k`` buckets of whole creators, on up to ``workers`` processes;
-    return the part files of each non-empty bucket, in range order."""
-    ranges = _plan(fragments, workers)
+    """Stream the input into ``k`` buckets of whole creators, on up to ``pool.processes``
+    processes; return the part files of each non-empty bucket, in range order."""
+    ranges = _plan(fragments, pool.processes)
     schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
     args = (columns, schema, k, folder, batch_rows, creators)
     if len(ranges) == 1:
         written = [_spill_range(ranges[0], 0, *args)]
     else:
         tasks = [(part, index, *args) for index, part in enumerate(ranges)]
-        results = _in_workers(_spill_in_worker, tasks, len(ranges), name)
+        results = pool.map(_spill_in_worker, tasks)
         written = []
         for result in results:  # the first error in input order, as one process would give
             if isinstance(result, BaseException):
