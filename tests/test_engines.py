@@ -139,7 +139,12 @@ def test_temporary_buckets_are_removed_after_success_and_failure(
     assert list(spill.iterdir()) == []
 
 
-def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, tmp_path):
+SPILLED = {"buckets": 2}
+READ_GROUPED = {"read_grouped": True}
+
+
+@pytest.mark.parametrize("reading", [SPILLED, READ_GROUPED], ids=["spilled", "read_grouped"])
+def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, tmp_path, reading):
     folder = tmp_path / "bad"
     folder.mkdir()
     parts = sorted(data["folder"].glob("*.parquet"))
@@ -150,7 +155,7 @@ def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, t
     broken.loc[2500, "liked_at"] = "yesterday"
     broken.to_parquet(folder / parts[2].name, index=False)
     with pytest.raises(SchemaError) as error:
-        score_parquet_chunked(folder, small_model, buckets=2, batch_rows=1000)
+        score_parquet_chunked(folder, small_model, batch_rows=1000, **reading)
     message = str(error.value)
     assert message == (
         f"{folder / parts[2].name}: column 'liked_at' row 2501: 'yesterday' is not a timestamp "
@@ -268,7 +273,10 @@ def test_parallel_spill_with_a_creator_filter(row_groups, small_model, likes):
         score_parquet_chunked(row_groups, small_model, creators=["nobody"], workers=3)
 
 
-def test_parallel_spill_reports_the_first_bad_row_of_the_input(likes, small_model, tmp_path):
+@pytest.mark.parametrize("reading", [SPILLED, READ_GROUPED], ids=["spilled", "read_grouped"])
+def test_parallel_reading_reports_the_first_bad_row_of_the_input(
+    likes, small_model, tmp_path, reading
+):
     broken = likes.drop(columns="is_fake")
     broken["liked_at"] = broken["liked_at"].astype(str)
     path = tmp_path / "bad.parquet"
@@ -278,7 +286,7 @@ def test_parallel_spill_reports_the_first_bad_row_of_the_input(likes, small_mode
     def message(workers: int) -> str:
         with pytest.raises(SchemaError) as error:
             score_parquet_chunked(
-                path, small_model, buckets=2, batch_rows=300, workers=workers, tmpdir=spill
+                path, small_model, batch_rows=300, workers=workers, tmpdir=spill, **reading
             )
         assert list(spill.iterdir()) == []
         return str(error.value)
@@ -306,6 +314,92 @@ def test_a_spill_range_stops_after_an_earlier_range_failed(row_groups, tmp_path)
     (tmp_path / "spill-failed-000").touch()
     assert _spill_range(second, 1, *args) is None
     assert _spill_range(first, 0, *args) == {0, 1}
+
+
+# ------------------------------------------------------------ input grouped by creator
+def test_grouped_tasks_are_whole_creators_covering_the_input_in_order(row_groups, likes):
+    from detector.engines import grouped
+    from detector.engines.chunked import _open
+
+    fragments, columns, total = _open(row_groups)
+    ids = likes["creator_id"].to_numpy()
+    for workers in (1, 2, 40):
+        tasks = grouped.plan(fragments, columns, workers)
+        position = 0
+        for task in tasks:
+            first = task.pieces[0].position
+            assert first == 0 or ids[first] != ids[first - 1]  # a task starts a creator
+            for piece in task.pieces:
+                assert piece.position == position
+                assert (
+                    piece.file_row
+                    + piece.start
+                    + sum(  # the piece's rows, in its file
+                        len(pd.read_parquet(f))
+                        for f in sorted(row_groups.glob("*.parquet"))
+                        if f.name < Path(piece.path).name
+                    )
+                    == position
+                )
+                position += piece.stop - piece.start
+        assert position == total
+        assert any(len(task.pieces) > 1 for task in tasks)  # creators span row groups and files
+    one, many = (len(grouped.plan(fragments, columns, w)) for w in (1, 40))
+    assert one <= N_CREATORS and one <= many <= N_CREATORS  # more workers: finer, whole creators
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grouped_input_is_read_where_it_lies_with_the_spilled_report(
+    row_groups, small_model, expected, tmp_path, monkeypatch, workers
+):
+    import detector.engines.chunked as chunked
+
+    spilled = score_parquet_chunked(row_groups, small_model, include_likes=True, buckets=3)
+
+    def no_spill(*args, **kwargs):
+        raise AssertionError("grouped input was spilled")
+
+    monkeypatch.setattr(chunked, "_spill", no_spill)
+    target = tmp_path / "per_like.parquet"
+    report = score_parquet_chunked(
+        row_groups, small_model, include_likes=True, likes_output=target, workers=workers
+    )
+    _identical(report, spilled)
+    assert_same_report(report, expected)
+    pd.testing.assert_frame_equal(pd.read_parquet(target), expected.likes, rtol=1e-12)
+
+
+def test_grouped_input_in_batch_scope_and_with_a_creator_filter(row_groups, small_model, likes):
+    chosen = ["c00003", "c00011", "c00012"]
+    subset = likes[likes["creator_id"].isin(chosen)].reset_index(drop=True)
+    subset.attrs["detector_validated"] = True
+    for scope in ("creator", "batch"):
+        want = small_model.report(subset, scope=scope)
+        got = score_parquet_chunked(
+            row_groups, small_model, creators=chosen, scope=scope, read_grouped=True, workers=2
+        )
+        assert_same_report(got, want, likes=False)
+    everyone = score_parquet_chunked(row_groups, small_model, scope="batch", read_grouped=True)
+    assert_same_report(everyone, small_model.report(likes, scope="batch"), likes=False)
+    with pytest.raises(SchemaError, match=r"no likes for creator\(s\) nobody"):
+        score_parquet_chunked(row_groups, small_model, creators=["nobody"], read_grouped=True)
+
+
+def test_input_not_grouped_by_creator_is_spilled(likes, small_model, tmp_path, monkeypatch):
+    import detector.engines.chunked as chunked
+
+    shuffled = likes.sample(frac=1, random_state=0).reset_index(drop=True)
+    shuffled.attrs["detector_validated"] = True
+    path = tmp_path / "shuffled.parquet"
+    shuffled.drop(columns="is_fake").to_parquet(path, index=False)
+    spills = []
+    spill = chunked._spill
+    monkeypatch.setattr(chunked, "_spill", lambda *a, **k: spills.append(1) or spill(*a, **k))
+    report = score_parquet_chunked(path, small_model)
+    assert spills == [1]
+    assert_same_report(report, small_model.report(shuffled), likes=False)
+    with pytest.raises(InputFormatError, match=r"shuffled.parquet: not grouped by creator"):
+        score_parquet_chunked(path, small_model, read_grouped=True)
 
 
 def test_small_input_is_spilled_and_scored_in_this_process(data, small_model, monkeypatch):

@@ -19,6 +19,7 @@ creators, posts and likes in first-appearance order, exactly as ``model.report(l
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from detector.errors import DetectorError
+from detector.errors import DetectorError, SchemaError
 from detector.features import combine_liker_summaries, finish_features, partition_features
 from detector.features.catalogue import FEATURES
 from detector.schema import (
@@ -56,6 +57,7 @@ __all__ = [
     "score_dask",
     "score_parquet_chunked",
     "second_pass",
+    "validate_batch",
 ]
 
 CONTRACT_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
@@ -105,6 +107,23 @@ def validated_sample(columns: Sequence[str]) -> pd.DataFrame:
         frame = validate_likes(frame, "sample")
     frame[ROW_KEY] = np.zeros(len(frame), dtype=np.int64)
     return frame
+
+
+_ROW = re.compile(r"^(?P<head>.*?: column '[^']*' row )(?P<row>\d+)")
+
+
+def validate_batch(frame: pd.DataFrame, source: str, offset: int) -> pd.DataFrame:
+    """Validate one batch of a file; row numbers in errors count from the start of the file
+    (``offset`` is the row of the file the batch starts at)."""
+    try:
+        return validate_likes(frame, source)
+    except SchemaError as error:
+        message = str(error)
+        match = _ROW.match(message)
+        if match and message.startswith(source) and offset:
+            row = int(match["row"]) + offset
+            message = f"{match['head']}{row}{message[match.end() :]}"
+        raise SchemaError(message) from None
 
 
 def resolve_scope(model: AuthenticityModel, scope: str | None) -> str:

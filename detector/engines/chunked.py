@@ -45,7 +45,6 @@ import math
 import multiprocessing
 import os
 import pickle
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
@@ -69,17 +68,19 @@ from detector.engines import (
     contract_columns,
     fast_scorer,
     first_pass,
+    grouped,
     reduce_summaries,
     resolve_scope,
     second_pass,
     split_rows,
+    validate_batch,
     validated_sample,
     warm_model,
     with_accounts,
 )
 from detector.errors import DetectorError, InputFormatError, ResourceError, SchemaError
 from detector.io import atomic_write, detect_format, read_table
-from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
+from detector.schema import REQUIRED_COLUMNS, check_required
 
 if TYPE_CHECKING:
     from detector.model import AuthenticityModel
@@ -114,6 +115,7 @@ def score_parquet_chunked(
     scope: str | None = None,
     batch_rows: int = BATCH_ROWS,
     workers: int | None = None,
+    read_grouped: bool | None = None,
 ) -> CreatorReport:
     """Score a Parquet file or folder of Parquet files with bounded memory.
 
@@ -150,45 +152,67 @@ def score_parquet_chunked(
     processes = max(1, workers) if workers is not None else cpu_threads()
     if workers is None and total < PARALLEL_FROM_ROWS:
         processes = 1
+    reader = _Reader(columns, wanted, account_table, account_source)
     with (
         tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp,
         _Workers(processes, str(path)) as pool,  # stopped before the folder is removed
     ):
         folder = Path(tmp)
-        files = _spill(fragments, columns, k, folder, batch_rows, wanted, str(path), pool)
-        pa.default_memory_pool().release_unused()  # give the reading buffers back before pass 2
+        tasks = None
+        if read_grouped is not False and buckets is None:
+            tasks = grouped.plan(fragments, columns, processes)
+        if read_grouped and tasks is None:
+            raise InputFormatError(
+                f"{path}: not grouped by creator (a creator's likes are not all contiguous, or "
+                "the files differ in their columns); score it without read_grouped"
+            )
+        if tasks is None:  # pass 0: spill into buckets of whole creators
+            units: list[Any] = _spill(
+                fragments, columns, k, folder, batch_rows, wanted, str(path), pool
+            )
+            pa.default_memory_pool().release_unused()  # give the reading buffers back
+        else:
+            units = tasks
+        parallel = min(processes, len(units))
+        if parallel > 1:
+            reader_state = folder / "reader.pickle"  # read once by each worker process
+            _dump(reader, reader_state)
 
-        def read(parts: Sequence[Path]) -> tuple[pd.DataFrame, np.ndarray]:
-            return _read_bucket(parts, account_table, account_source)
+        def each(function: Callable[..., list[Any]], state: Path | None, own: Any) -> list[Any]:
+            """``own(unit)`` for every unit here, or ``function(state, unit)`` on the workers;
+            the results of all units in order, flattened."""
+            if parallel > 1:
+                done = pool.map(function, [(str(state), unit) for unit in units])
+            else:
+                done = [own(unit) for unit in units]
+            return [result for results in done for result in results]
 
         table = None
-        present: list[list[str]] = []
         if scope == "batch":  # pass 1: the liker table
-            for file in files:
-                summary, columns_present = first_pass(read(file)[0])
-                table = summary if table is None else reduce_summaries([table, summary])
-                present.append(columns_present)
-            warm_model(model, check_present(present), scope)
-
-        parallel = min(processes, len(files))
-        if scope == "creator":  # fit the feature set the columns allow before compiling
+            passes = each(
+                _summarise_in_worker, reader_state if parallel > 1 else None, reader.summaries
+            )
+            if not passes:
+                _no_likes(path, wanted)
+            table = reduce_summaries([summary for summary, _ in passes])
+            warm_model(model, check_present([present for _, present in passes]), scope)
+        else:  # fit the feature set the columns allow before compiling
             warm_model(model, columns, scope)
         bucket_scorer = _BucketScorer(
             fast_scorer(model, threads=1 if parallel > 1 else None),
             table,
-            account_table,
-            account_source,
+            reader,
             keep=include_likes or likes_output is not None,
             include_likes=include_likes,
             runs=folder if likes_output is not None else None,
         )
+        state = None
         if parallel > 1:
-            state = folder / "bucket-scorer.pickle"  # read once by each worker process
-            with open(state, "wb") as handle:
-                pickle.dump(bucket_scorer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            done = pool.map(_score_in_worker, [(str(state), parts) for parts in files])
-        else:
-            done = [bucket_scorer(file) for file in files]
+            state = folder / "bucket-scorer.pickle"
+            _dump(bucket_scorer, state)
+        done = each(_score_in_worker, state, bucket_scorer)
+        if not done:
+            _no_likes(path, wanted)
         partials = [partial for partial, _ in done]
         runs = [run for _, run in done if run is not None]
         if scope == "creator":
@@ -199,6 +223,16 @@ def score_parquet_chunked(
                 likes_output, lambda target: _merge_runs(runs, target, out_format, batch_rows)
             )
     return report
+
+
+def _dump(value: object, path: Path) -> None:
+    with open(path, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _no_likes(path: str | Path, creators: list[str] | None) -> None:
+    listed = ", ".join(creators or [])
+    raise SchemaError(f"{path}: no likes for creator(s) {listed}")
 
 
 class _Workers:
@@ -237,15 +271,45 @@ class _Workers:
             self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
 
 
-def _read_bucket(
-    parts: Sequence[Path], accounts: pd.DataFrame | None, source: str
-) -> tuple[pd.DataFrame, np.ndarray]:
-    likes, rows = split_rows(_read_bucket_file(parts))
-    return with_accounts(likes, accounts, source), rows
+class _Reader:
+    """Reads a unit of work, a bucket (its part files) or a :class:`grouped.Task`, as validated
+    likes joined to the accounts table, in parts of whole creators with their order keys.
+    Picklable: worker processes receive it once."""
+
+    def __init__(
+        self,
+        columns: list[str],
+        creators: list[str] | None,
+        accounts: pd.DataFrame | None,
+        source: str,
+    ) -> None:
+        self.columns, self.creators = columns, creators
+        self.accounts, self.source = accounts, source
+
+    def parts(
+        self, unit: Sequence[Path] | grouped.Task
+    ) -> Iterator[tuple[pd.DataFrame, np.ndarray, str]]:
+        """``(likes, order keys, name)`` of each part of the unit."""
+        if isinstance(unit, grouped.Task):
+            frames = grouped.read_task(unit, self.columns, BUCKET_ROWS, self.creators)
+            first = unit.pieces[0].position
+            named = ((frame, f"task-{first:012d}-{i:04d}") for i, frame in enumerate(frames))
+        else:
+            named = iter([(_read_bucket_file(unit), unit[0].stem)])
+        for frame, name in named:
+            likes, rows = split_rows(frame)
+            yield with_accounts(likes, self.accounts, self.source), rows, name
+
+    def summaries(
+        self, unit: Sequence[Path] | grouped.Task
+    ) -> list[tuple[pd.DataFrame, list[str]]]:
+        """Pass 1 on a unit: the liker summary and the columns with values, of each part."""
+        return [first_pass(likes) for likes, _, _ in self.parts(unit)]
 
 
 class _BucketScorer:
-    """Pass 2 on one bucket file: its partial report, and its per-like run file if wanted.
+    """Pass 2 on one unit (bucket or task): the partial report of each of its parts, and their
+    per-like run files if wanted.
 
     Picklable, so that worker processes receive it (with the compiled model and the liker
     table) once, when they start.
@@ -255,23 +319,27 @@ class _BucketScorer:
         self,
         scorer: object,
         table: pd.DataFrame | None,
-        accounts: pd.DataFrame | None,
-        source: str,
+        reader: _Reader,
         *,
         keep: bool,
         include_likes: bool,
         runs: Path | None,
     ) -> None:
-        self.scorer, self.table = scorer, table
-        self.accounts, self.source = accounts, source
+        self.scorer, self.table, self.reader = scorer, table, reader
         self.keep, self.include_likes, self.runs = keep, include_likes, runs
 
-    def __call__(self, parts: Sequence[Path]) -> tuple[PartialReport, Path | None]:
-        likes, rows = _read_bucket(parts, self.accounts, self.source)
+    def __call__(
+        self, unit: Sequence[Path] | grouped.Task
+    ) -> list[tuple[PartialReport, Path | None]]:
+        return [self.score(likes, rows, name) for likes, rows, name in self.reader.parts(unit)]
+
+    def score(
+        self, likes: pd.DataFrame, rows: np.ndarray, name: str
+    ) -> tuple[PartialReport, Path | None]:
         partial = second_pass(likes, rows, self.scorer, self.table, include_likes=self.keep)
         run = None
         if self.runs is not None:
-            run = self.runs / f"likes-{parts[0].stem}.parquet"
+            run = self.runs / f"likes-{name}.parquet"
             partial.report.likes.assign(**{ROW_KEY: rows}).to_parquet(run, index=False)
             if not self.include_likes:
                 partial.report.likes = None
@@ -279,17 +347,26 @@ class _BucketScorer:
         return partial, run
 
 
-@functools.lru_cache(maxsize=1)
-def _worker_state(path: str) -> _BucketScorer:
+@functools.lru_cache(maxsize=2)
+def _worker_state(path: str) -> Any:
     with open(path, "rb") as handle:
         return pickle.load(handle)  # noqa: S301 - written by this run, in its own temp folder
 
 
-def _score_in_worker(state: str, parts: Sequence[Path]) -> tuple[PartialReport, Path | None]:
-    """Pass 2 on one bucket in a worker process (the scorer is loaded once per process; one
+def _score_in_worker(
+    state: str, unit: Sequence[Path] | grouped.Task
+) -> list[tuple[PartialReport, Path | None]]:
+    """Pass 2 on one unit in a worker process (the scorer is loaded once per process; one
     scoring thread, since there is a worker per CPU)."""
     os.environ[THREADS_ENV] = "1"
-    return _worker_state(state)(parts)
+    return _worker_state(state)(unit)
+
+
+def _summarise_in_worker(
+    state: str, unit: Sequence[Path] | grouped.Task
+) -> list[tuple[pd.DataFrame, list[str]]]:
+    """Pass 1 on one unit in a worker process."""
+    return _worker_state(state).summaries(unit)
 
 
 def bucket_of(creator_id: pd.Series, k: int) -> np.ndarray:
@@ -389,22 +466,6 @@ def _accounts(
 
 
 # ----------------------------------------------------------------------------------- pass 0
-_ROW = re.compile(r"^(?P<head>.*?: column '[^']*' row )(?P<row>\d+)")
-
-
-def _validate(frame: pd.DataFrame, source: str, offset: int) -> pd.DataFrame:
-    """Validate one batch; row numbers in errors count from the start of its file."""
-    try:
-        return validate_likes(frame, source)
-    except SchemaError as error:
-        message = str(error)
-        match = _ROW.match(message)
-        if match and message.startswith(source) and offset:
-            row = int(match["row"]) + offset
-            message = f"{match['head']}{row}{message[match.end() :]}"
-        raise SchemaError(message) from None
-
-
 class _Range(NamedTuple):
     """A contiguous part of the input spilled by one process: its pieces (a Parquet fragment,
     or a subset of its row groups, with the row of its file it starts at) and the position of
@@ -509,7 +570,7 @@ def _spill_range(
                 if index and _failed_before(folder, index):
                     return None
                 n = len(frame)
-                likes = _validate(frame, fragment.path, offset)
+                likes = validate_batch(frame, fragment.path, offset)
                 likes[ROW_KEY] = np.arange(position, position + n, dtype=np.int64)
                 offset += n
                 position += n

@@ -1,0 +1,184 @@
+"""Input already grouped by creator: read it where it lies, with no spill.
+
+Exports are often written creator after creator. When every creator's likes are contiguous in
+the input (files in order, row groups in order), the chunked engine needs no buckets: a range of
+rows that starts and ends at creator boundaries already holds whole creators. Its pass 0 (the
+spill, about a quarter of the time at 5M likes) is then replaced by
+
+- :func:`plan`: one read of the ``creator_id`` column (about 0.55 s at 20M likes), which checks
+  that no creator comes back after another one started, and cuts the input into *tasks*: the
+  rows from the first creator boundary of a row group to the first one of the next task's row
+  group. A task thus reads its row group and the head of the next one (streamed, so the rest of
+  that group is not decoded). With fewer row groups than twice the workers, each is cut in
+  several tasks so that all workers have work.
+- :func:`read_task`, run by each worker on its task: the rows of the task's pieces, validated
+  (errors name the file and its row, as the spill does), with their order key, in
+  :data:`~detector.engines.chunked.BUCKET_ROWS`-sized slices of whole creators (the memory of a
+  bucket).
+
+Tasks are scored exactly as buckets are, so the report is identical. Inputs whose files do not
+all have the same contract columns, or whose creators are not contiguous, are spilled instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from detector.engines import ROW_KEY, validate_batch
+from detector.errors import InputFormatError
+
+__all__ = ["Piece", "Task", "plan", "read_task"]
+
+
+class Piece(NamedTuple):
+    """Rows ``start:stop`` of one row group of a Parquet file."""
+
+    path: str
+    row_group: int
+    start: int
+    stop: int
+    file_row: int
+    """Row of the file at which the row group starts (for error messages)."""
+    position: int
+    """Position of the piece's first row in the whole input (its order key)."""
+
+
+class Task(NamedTuple):
+    """Rows of whole creators, contiguous in the input: one or more pieces."""
+
+    pieces: tuple[Piece, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(piece.stop - piece.start for piece in self.pieces)
+
+
+class _Group(NamedTuple):
+    path: str
+    row_group: int
+    rows: int
+    file_row: int
+    position: int
+
+
+def plan(
+    fragments: Sequence[ds.Fragment], columns: Sequence[str], workers: int
+) -> list[Task] | None:
+    """Tasks of whole creators covering the input in order, or None when the input is not
+    grouped by creator (or its files differ in their contract columns)."""
+    wanted = set(columns)
+    if len({frozenset(wanted & set(f.physical_schema.names)) for f in fragments}) > 1:
+        return None
+    groups: list[_Group] = []
+    starts: list[np.ndarray] = []  # positions where a creator starts
+    seen: set[str] = set()
+    last: str | None = None
+    position = 0
+    for fragment in fragments:
+        file = pq.ParquetFile(fragment.path)
+        file_row = 0
+        for group in range(file.num_row_groups):
+            ids = _creator_ids(file, group, fragment.path)
+            n = len(ids)
+            if n == 0:
+                continue
+            groups.append(_Group(fragment.path, group, n, file_row, position))
+            change = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+            firsts = np.flatnonzero(change) + 1
+            if ids[0].as_py() != last:
+                firsts = np.r_[0, firsts]
+            for creator in ids.take(pa.array(firsts, pa.int64())).to_pylist():
+                if creator in seen:
+                    return None  # a creator comes back: not grouped
+                seen.add(creator)
+            starts.append(position + firsts)
+            last = ids[n - 1].as_py()
+            file_row += n
+            position += n
+    if not groups:
+        return None
+    return _tasks(groups, np.concatenate(starts).astype(np.int64), position, workers)
+
+
+def _creator_ids(file: pq.ParquetFile, group: int, path: str) -> pa.Array:
+    """The creator ids of one row group as one Arrow string array (missing ones as "")."""
+    try:
+        column = file.read_row_group(group, columns=["creator_id"]).column(0)
+    except (pa.ArrowException, OSError) as error:
+        raise InputFormatError(f"{path}: cannot be read as parquet: {error}") from None
+    return pc.fill_null(pc.cast(column, pa.large_string()), "").combine_chunks()
+
+
+def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -> list[Task]:
+    """Cut the input at the first creator start of each row group (of each part of a row group
+    when there are few), and make each cut range a task."""
+    parts = max(1, math.ceil(2 * workers / len(groups)))
+    aims = [g.position + g.rows * p // parts for g in groups for p in range(parts)]
+    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
+    cuts = np.r_[cuts[cuts < total], total]  # the first row starts a creator: cuts[0] is 0
+    group_starts = np.array([g.position for g in groups], dtype=np.int64)
+    tasks = []
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        first = int(np.searchsorted(group_starts, a, side="right")) - 1
+        pieces = []
+        for g in groups[first:]:
+            if g.position >= b:
+                break
+            start, stop = max(a, g.position) - g.position, min(b, g.position + g.rows) - g.position
+            pieces.append(Piece(g.path, g.row_group, start, stop, g.file_row, g.position + start))
+        tasks.append(Task(tuple(pieces)))
+    return tasks
+
+
+def read_task(
+    task: Task, columns: Sequence[str], slice_rows: int, creators: Sequence[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """The task's likes, validated, with their order key, in slices of whole creators of about
+    ``slice_rows`` rows (only ``creators``' likes, if given; empty slices are skipped)."""
+    frames = [_read_piece(piece, columns) for piece in task.pieces]
+    likes = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames
+    if creators is not None:
+        likes = likes[likes["creator_id"].isin(list(creators)).to_numpy()]
+        likes = likes.reset_index(drop=True)
+    if likes.empty:
+        return
+    ids = likes["creator_id"].to_numpy()
+    starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
+    aims = np.arange(slice_rows, len(likes), slice_rows)
+    cuts = np.unique(np.r_[0, starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)]])
+    cuts = np.r_[cuts[cuts < len(likes)], len(likes)]
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        yield likes.iloc[a:b].reset_index(drop=True)
+
+
+def _read_piece(piece: Piece, columns: Sequence[str]) -> pd.DataFrame:
+    file = pq.ParquetFile(piece.path)
+    own = [c for c in columns if c in file.schema_arrow.names]
+    try:
+        if piece.start == 0 and piece.stop == file.metadata.row_group(piece.row_group).num_rows:
+            table = file.read_row_group(piece.row_group, columns=own, use_threads=False)
+        else:  # streamed: the rows after ``stop`` are not decoded
+            batches, read = [], 0
+            for batch in file.iter_batches(
+                batch_size=8192, row_groups=[piece.row_group], columns=own, use_threads=False
+            ):
+                batches.append(batch)
+                read += batch.num_rows
+                if read >= piece.stop:
+                    break
+            table = pa.Table.from_batches(batches).slice(piece.start, piece.stop - piece.start)
+    except (pa.ArrowException, OSError) as error:
+        raise InputFormatError(f"{piece.path}: cannot be read as parquet: {error}") from None
+    likes = validate_batch(table.to_pandas(), piece.path, piece.file_row + piece.start)
+    likes[ROW_KEY] = np.arange(piece.position, piece.position + len(likes), dtype=np.int64)
+    return likes
