@@ -467,12 +467,11 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if data.ndim != 2 or len(data) < 2:
         return None
     bits = data.view(np.uint64)
-    hashes = _row_hashes(bits)
-    sample = np.sort(hashes[:: max(1, len(hashes) // DEDUP_SAMPLE_ROWS)])
+    sample = np.sort(_row_hashes(bits[:: max(1, len(bits) // DEDUP_SAMPLE_ROWS)]))
     repeats = len(sample) - 1 - np.count_nonzero(np.diff(sample))
     if repeats < MIN_SAMPLE_REPEATS * len(sample):
-        return None  # too few repeats for deduplication to pay
-    inverse, uniques = pd.factorize(hashes)
+        return None  # too few repeats for deduplication to pay (only the sample was hashed)
+    inverse, uniques = pd.factorize(_row_hashes(bits))
     if len(uniques) == len(data):
         return None
     inverse = inverse.astype(np.intp)

@@ -10,7 +10,8 @@ spill, about a quarter of the time at 5M likes) is then replaced by
   rows from the first creator boundary of a row group to the first one of the next task's row
   group. A task thus reads its row group and the head of the next one (streamed, so the rest of
   that group is not decoded). With fewer row groups than twice the workers, each is cut in
-  several tasks so that all workers have work.
+  several tasks so that all workers have work; the last few are cut finer, so that the workers
+  finish together.
 - :func:`read_task`, run by each worker on its task: the rows of the task's pieces, validated
   (errors name the file and its row, as the spill does), with their order key, in
   :data:`~detector.engines.chunked.BUCKET_ROWS`-sized slices of whole creators (the memory of a
@@ -120,9 +121,18 @@ def _creator_ids(file: pq.ParquetFile, group: int, path: str) -> pa.Array:
 
 def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -> list[Task]:
     """Cut the input at the first creator start of each row group (of each part of a row group
-    when there are few), and make each cut range a task."""
+    when there are few), and make each cut range a task. With several workers the last
+    ``workers`` row groups are cut in twice as many parts: the workers then finish together
+    rather than one waiting for the other's last row group (the price: the first rows of a
+    split row group are decoded once more, streamed)."""
     parts = max(1, math.ceil(2 * workers / len(groups)))
-    aims = [g.position + g.rows * p // parts for g in groups for p in range(parts)]
+    last = len(groups) - workers if workers > 1 else len(groups)
+    aims = [
+        g.position + g.rows * p // n
+        for i, g in enumerate(groups)
+        for n in [parts * (2 if i >= last else 1)]
+        for p in range(n)
+    ]
     cuts = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
     cuts = np.r_[cuts[cuts < total], total]  # the first row starts a creator: cuts[0] is 0
     group_starts = np.array([g.position for g in groups], dtype=np.int64)
