@@ -58,6 +58,14 @@ def jit_enabled() -> bool:
     return _kernels() is not None
 
 
+def prepare() -> None:
+    """Import numba and start its code generator now (about 0.5 s in a new process), so that
+    the first large traversal loads its kernels from the disk cache in milliseconds."""
+    kernels = _kernels() if jit_enabled() else None
+    if kernels is not None:
+        kernels.ready()
+
+
 @cache
 def _kernels() -> Any:
     """The module of compiled kernels (:mod:`detector._kernels`), or None without numba."""

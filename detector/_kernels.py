@@ -151,3 +151,10 @@ def bitvector(
                         k += 1
                     acc[i] += value[k * bits + np.int64(trailing_zeros(leaves[k, i]))]
         out[first : first + m] = acc[:m]
+
+
+@numba.njit(cache=True)
+def ready() -> int:
+    """A trivial kernel: calling it once starts numba's code generator (about 0.25 s), so that
+    loading the real kernels from the disk cache later takes milliseconds."""
+    return 1

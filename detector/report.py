@@ -96,6 +96,8 @@ def _column_values(column: pd.Series) -> list[Any]:
         if column.hasnans:
             return [_jsonable(value) for value in column.astype(object)]
         return column.to_numpy().tolist()
+    if isinstance(column.dtype, pd.StringDtype):  # text needs no conversion, only NA -> None
+        return column.astype(object).where(column.notna(), None).tolist()
     return [_jsonable(value) for value in column.tolist()]
 
 
