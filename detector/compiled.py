@@ -509,13 +509,17 @@ def model_input(
     """The float64 array the scorers see: missing values take the reference median, then a
     feature with a floor (ceiling) is raised (lowered) to it. Models cap one-sided features at
     the reference median on their innocent side (see ``AuthenticityModel(one_sided=True)``)."""
-    filled = matrix.fillna(pd.Series(medians)).to_numpy(dtype="float64")
-    values = np.array(filled, dtype=np.float64, order="C")  # a copy, laid out row by row
-    for bounds, clip in ((floors, np.maximum), (ceilings, np.minimum)):
-        for name, bound in (bounds or {}).items():
-            if name in matrix.columns:
-                column = matrix.columns.get_loc(name)
-                clip(values[:, column], bound, out=values[:, column])
+    columns = np.empty(matrix.shape[::-1], dtype=np.float64)  # one feature per row
+    for j, name in enumerate(matrix.columns):
+        column = columns[j]
+        column[:] = matrix[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        if name in medians:
+            np.copyto(column, medians[name], where=np.isnan(column))
+        if floors and name in floors:
+            np.maximum(column, floors[name], out=column)
+        if ceilings and name in ceilings:
+            np.minimum(column, ceilings[name], out=column)
+    values = np.ascontiguousarray(columns.T)  # laid out row by row, as the scorers read it
     return values
 
 

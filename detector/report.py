@@ -161,16 +161,23 @@ likers took part in other bursts (coordination), or it is a spike of minutes."""
 
 
 def largest_bursts(
-    likes: pd.DataFrame, features: pd.DataFrame, post: np.ndarray | None = None
+    likes: pd.DataFrame,
+    features: pd.DataFrame,
+    post: np.ndarray | None = None,
+    cells: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Per creator, its largest burst: likes, minutes spanned, and how many other bursts the
     accounts in it joined (median; across the table in batch scope, else on this creator).
 
-    ``post`` is :func:`detector.features.timing.post_codes` of ``likes`` when already known.
+    ``post`` is :func:`detector.features.timing.post_codes` of ``likes`` and ``cells`` its
+    burst buckets and bursty likes (:func:`detector.features.coordination.burst_buckets`,
+    :func:`~detector.features.coordination.bursty_likes`) when already known.
     """
     post = post_codes(likes) if post is None else post
-    bucket = burst_buckets(likes)
-    rows = np.flatnonzero(bursty_likes(post, bucket))
+    bucket, bursty = cells if cells is not None else (burst_buckets(likes), None)
+    if bursty is None:
+        bursty = bursty_likes(post, bucket)
+    rows = np.flatnonzero(bursty)
     column = (
         "log_liker_burst_posts"
         if "log_liker_burst_posts" in features
@@ -236,8 +243,12 @@ def build_report(
     fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
     flags = scored["flagged"].to_numpy()
     # grouped by integer codes; ids are read back for one row per creator or post only
-    creator, creator_ids = pd.factorize(likes["creator_id"])
-    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])  # = post_codes(likes)
+    part = built.part
+    if part is not None and part.ids is not None and part.ids.creator_ids is not None:
+        creator, creator_ids, post = part.ids.creator, part.ids.creator_ids, part.post
+    else:
+        creator, creator_ids = pd.factorize(likes["creator_id"])
+        post = pair_codes(creator, pd.factorize(likes["post_id"])[0])  # = post_codes(likes)
 
     sizes = effective_sizes(flags, creator, post)  # index: creator codes, in order of appearance
     share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
@@ -317,7 +328,8 @@ def build_report(
         f"(expected for authentic likes: {100 * fpr:.0f}%)"
         for r in sizes["flag_rate"].to_numpy()
     ]
-    bursts = largest_bursts(likes, built.values, post).reindex(creators["creator_id"])
+    cells = None if part is None else (part.bucket, part.bursty)
+    bursts = largest_bursts(likes, built.values, post, cells).reindex(creators["creator_id"])
     burst_text = [
         _burst_sentence(row) if row.likes >= MIN_BURST_REASON_LIKES else None
         for row in bursts.itertuples()

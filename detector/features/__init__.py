@@ -54,6 +54,8 @@ class LikeFeatureSet:
 
     values: pd.DataFrame
     missing: dict[str, list[str]] = field(default_factory=dict)
+    part: PartitionFeatures | None = None
+    """What the first pass computed (id codes, burst cells), for the report to reuse."""
 
     @property
     def names(self) -> list[str]:
@@ -71,6 +73,7 @@ class PartitionFeatures:
     bucket: np.ndarray
     bursty: np.ndarray
     summary: pd.DataFrame
+    ids: IdCodes | None = None
 
 
 def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
@@ -88,7 +91,7 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     local.update(coordination_features(usable, post, ids))
     local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
     summary = liker_summary(usable, bursty, post, ids)
-    return PartitionFeatures(local, present, post, bucket, bursty, summary)
+    return PartitionFeatures(local, present, post, bucket, bursty, summary, ids)
 
 
 def finish_features(
@@ -106,7 +109,7 @@ def finish_features(
     # one block per feature, not copied into one 2-D block: consolidating cost more than the
     # scorers' own copy of the columns they use (0.3 s per million likes)
     values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index, copy=False)
-    return LikeFeatureSet(values=values, missing=missing_inputs(part.present))
+    return LikeFeatureSet(values=values, missing=missing_inputs(part.present), part=part)
 
 
 def build_like_features(likes: pd.DataFrame, scope: str = "batch") -> LikeFeatureSet:

@@ -104,7 +104,7 @@ class IdCodes:
     """Dense integer codes of a likes table's ids, computed once and shared by the features.
 
     ``creator`` and ``liker`` number the distinct ids in order of first appearance
-    (``liker_ids`` holds the liker id of each code); ``post`` numbers the distinct
+    (``creator_ids`` and ``liker_ids`` hold the id of each code); ``post`` numbers the distinct
     (creator, post) pairs and ``pair`` the distinct (creator, liker) pairs.
     """
 
@@ -113,14 +113,16 @@ class IdCodes:
     liker_ids: np.ndarray
     post: np.ndarray
     pair: np.ndarray
+    creator_ids: pd.Index | None = None
 
     @classmethod
     def of(cls, likes: pd.DataFrame) -> IdCodes:
         """Codes of ``likes`` (columns creator_id, post_id, liker_id)."""
-        creator, _ = pd.factorize(likes["creator_id"])
+        creator, creator_ids = pd.factorize(likes["creator_id"])
         liker, liker_ids = pd.factorize(likes["liker_id"])
         post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
-        return cls(creator, liker, np.asarray(liker_ids), post, pair_codes(creator, liker))
+        pair = pair_codes(creator, liker)
+        return cls(creator, liker, np.asarray(liker_ids), post, pair, pd.Index(creator_ids))
 
 
 def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
