@@ -244,7 +244,7 @@ def build_report(
     flags = scored["flagged"].to_numpy()
     # grouped by integer codes; ids are read back for one row per creator or post only
     part = built.part
-    if part is not None and part.ids is not None and part.ids.creator_ids is not None:
+    if part is not None and part.ids.creator_ids is not None:
         creator, creator_ids, post = part.ids.creator, part.ids.creator_ids, part.post
     else:
         creator, creator_ids = pd.factorize(likes["creator_id"])

@@ -8,6 +8,7 @@ feature step can sit in a ``Pipeline`` (imported lazily: scoring does not need s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -72,12 +73,20 @@ class PartitionFeatures:
     post: np.ndarray
     bucket: np.ndarray
     bursty: np.ndarray
-    summary: pd.DataFrame
-    ids: IdCodes | None = None
+    ids: IdCodes
+    usable: pd.DataFrame = field(repr=False)
+    """The likes' columns that have values."""
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Per-liker summary of the partition, for the liker table (computed when first asked:
+        scoring in creator scope never needs it)."""
+        return liker_summary(self.usable, self.bursty, self.post, self.ids)
 
 
 def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
-    """First pass over a partition holding whole creators: local features and liker summary."""
+    """First pass over a partition holding whole creators: local features (and, on demand, the
+    liker summary)."""
     check_required(likes, REQUIRED_COLUMNS, "likes")
     present = [c for c in likes.columns if likes[c].notna().any()]
     usable = likes[[c for c in likes.columns if c in present]]
@@ -90,8 +99,7 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     local.update(timing_features(likes, post, ids.creator))
     local.update(coordination_features(usable, post, ids))
     local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
-    summary = liker_summary(usable, bursty, post, ids)
-    return PartitionFeatures(local, present, post, bucket, bursty, summary, ids)
+    return PartitionFeatures(local, present, post, bucket, bursty, ids, usable)
 
 
 def finish_features(
