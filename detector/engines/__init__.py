@@ -182,11 +182,21 @@ def second_pass(
     part = partition_features(likes)
     features = finish_features(likes, part, table)
     report = build_report(model, likes, include_likes=include_likes, features=features)
-    keys = pd.DataFrame(
-        {"c": likes["creator_id"].to_numpy(), "p": likes["post_id"].to_numpy(), "r": rows}
+    # first order key of each creator and post, grouped by the first pass's integer codes
+    order_keys = pd.Series(rows)
+    creator_first = order_keys.groupby(part.ids.creator, sort=True).min()
+    creator_first.index = part.ids.creator_ids[creator_first.index.to_numpy()]
+    post_first = order_keys.groupby(part.post, sort=True).min()
+    # codes number posts in order of first appearance: a post's first row is where its code
+    # exceeds every code before it
+    post = part.post
+    first_row = np.flatnonzero(np.r_[True, post[1:] > np.maximum.accumulate(post)[:-1]])
+    post_first.index = pd.MultiIndex.from_arrays(
+        [
+            likes["creator_id"].take(first_row).to_numpy(),
+            likes["post_id"].take(first_row).to_numpy(),
+        ]
     )
-    creator_first = keys.groupby("c", sort=False)["r"].min()
-    post_first = keys.groupby(["c", "p"], sort=False)["r"].min()
     posts = pd.MultiIndex.from_frame(report.posts[["creator_id", "post_id"]])
     return PartialReport(
         report=report,
