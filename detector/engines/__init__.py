@@ -285,6 +285,8 @@ def _common_dtypes(combined: pd.DataFrame, parts: Sequence[pd.DataFrame]) -> pd.
     the ``float64`` of the others they would turn the whole column into ``object``.
     """
     for column in combined.columns:
+        if combined[column].dtype != object:  # the partitions already agree
+            continue
         kinds = {p[column].dtype for p in parts if p[column].notna().any()}
         if len(kinds) == 1 and combined[column].dtype != (kind := kinds.pop()):
             combined[column] = combined[column].astype(kind)
