@@ -243,9 +243,9 @@ def build_report(
     fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
     flags = scored["flagged"].to_numpy()
     # grouped by integer codes; ids are read back for one row per creator or post only
-    part = built.part
-    if part is not None and part.ids.creator_ids is not None:
-        creator, creator_ids, post = part.ids.creator, part.ids.creator_ids, part.post
+    groups = built.groups
+    if groups is not None:
+        creator, creator_ids, post = groups.creator, groups.creator_ids, groups.post
     else:
         creator, creator_ids = pd.factorize(likes["creator_id"])
         post = pair_codes(creator, pd.factorize(likes["post_id"])[0])  # = post_codes(likes)
@@ -328,7 +328,7 @@ def build_report(
         f"(expected for authentic likes: {100 * fpr:.0f}%)"
         for r in sizes["flag_rate"].to_numpy()
     ]
-    cells = None if part is None else (part.bucket, part.bursty)
+    cells = None if groups is None else (groups.bucket, groups.bursty)
     bursts = largest_bursts(likes, built.values, post, cells).reindex(creators["creator_id"])
     burst_text = [
         _burst_sentence(row) if row.likes >= MIN_BURST_REASON_LIKES else None

@@ -2,6 +2,11 @@
 
 Design (memory is bounded by one bucket of whole creators per worker plus the liker table):
 
+- **Input already grouped by creator** (every creator's likes contiguous, as exports per
+  creator are): no spill. One read of ``creator_id`` checks it and cuts the input into tasks of
+  whole creators that the workers read where they lie (:mod:`detector.engines.grouped`), in
+  bucket-sized slices; passes 1 and 2 below then run on those slices instead of buckets, with
+  the same result (tested). Otherwise, or when ``buckets`` is given:
 - **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
   only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
   errors name the file and the row within it), keeps its position in the input as an order key,
@@ -25,9 +30,10 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
   rather than spilled (they are several times the size of the likes and cheap to recompute);
   :func:`detector.features.finish_features` adds the footprint features from the table and
   :func:`detector.report.build_report` scores the bucket. From :data:`PARALLEL_FROM_ROWS` likes
-  the buckets are scored by one worker process per CPU (the same processes that spilled; threads would not help,
-  the feature code holds the GIL), each receiving the scorer and the liker table once through a
-  pickle in the temporary folder. Per-like rows go to a temporary run
+  passes 1 and 2 run on one worker process per CPU (the same processes that spilled, started
+  at the beginning of the run and warmed up while the input is planned; threads would not
+  help, the feature code holds the GIL), each receiving the scorer and the liker table once
+  through a pickle in the temporary folder. Per-like rows go to a temporary run
   per bucket; at the end the runs are merged by order key into ``likes_output`` (written
   atomically), so the file lists likes in input order, as the in-memory engine does.
 - The partial reports are combined and put back in input order (:func:`detector.engines.assemble`):
@@ -136,6 +142,9 @@ def score_parquet_chunked(
         CPUs available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
         likes on; else 1, in this process). Each holds one bucket at a time. The result does
         not depend on it.
+    read_grouped : read input grouped by creator where it lies, without spilling it (None:
+        when it is grouped and ``buckets`` is not given; True: refuse input that is not,
+        with a one-line error; False: always spill). The result does not depend on it.
 
     Returns
     -------

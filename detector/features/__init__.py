@@ -41,6 +41,7 @@ __all__ = [
     "SIDES",
     "LikeFeatureSet",
     "LikeFeatures",
+    "LikeGroups",
     "PartitionFeatures",
     "build_like_features",
     "combine_liker_summaries",
@@ -55,13 +56,26 @@ class LikeFeatureSet:
 
     values: pd.DataFrame
     missing: dict[str, list[str]] = field(default_factory=dict)
-    part: PartitionFeatures | None = None
-    """What the first pass computed (id codes, burst cells), for the report to reuse."""
+    groups: LikeGroups | None = None
+    """How the likes group, as the first pass found it, for the report to reuse."""
 
     @property
     def names(self) -> list[str]:
         """Names of the features computed."""
         return list(self.values.columns)
+
+
+@dataclass(frozen=True)
+class LikeGroups:
+    """Integer codes of each like's creator (``creator_ids`` holds the id of each code) and post,
+    its 10-minute burst bucket and whether it is in a burst: computed once by the first pass and
+    reused by the report (only these, so that a report keeps little of the first pass alive)."""
+
+    creator: np.ndarray
+    creator_ids: pd.Index
+    post: np.ndarray
+    bucket: np.ndarray
+    bursty: np.ndarray
 
 
 @dataclass
@@ -74,14 +88,14 @@ class PartitionFeatures:
     bucket: np.ndarray
     bursty: np.ndarray
     ids: IdCodes
-    usable: pd.DataFrame = field(repr=False)
-    """The likes' columns that have values."""
+    likes: pd.DataFrame = field(repr=False)
+    """The partition's likes (a reference, not a copy)."""
 
     @cached_property
     def summary(self) -> pd.DataFrame:
         """Per-liker summary of the partition, for the liker table (computed when first asked:
         scoring in creator scope never needs it)."""
-        return liker_summary(self.usable, self.bursty, self.post, self.ids)
+        return liker_summary(self.likes, self.bursty, self.post, self.ids)
 
 
 def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
@@ -99,7 +113,7 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     local.update(timing_features(likes, post, ids.creator))
     local.update(coordination_features(usable, post, ids))
     local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
-    return PartitionFeatures(local, present, post, bucket, bursty, ids, usable)
+    return PartitionFeatures(local, present, post, bucket, bursty, ids, likes)
 
 
 def finish_features(
@@ -117,7 +131,8 @@ def finish_features(
     # one block per feature, not copied into one 2-D block: consolidating cost more than the
     # scorers' own copy of the columns they use (0.3 s per million likes)
     values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index, copy=False)
-    return LikeFeatureSet(values=values, missing=missing_inputs(part.present), part=part)
+    groups = LikeGroups(part.ids.creator, part.ids.creator_ids, part.post, part.bucket, part.bursty)
+    return LikeFeatureSet(values=values, missing=missing_inputs(part.present), groups=groups)
 
 
 def build_like_features(likes: pd.DataFrame, scope: str = "batch") -> LikeFeatureSet:

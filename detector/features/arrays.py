@@ -113,7 +113,7 @@ class IdCodes:
     liker_ids: np.ndarray
     post: np.ndarray
     pair: np.ndarray
-    creator_ids: pd.Index | None = None
+    creator_ids: pd.Index
 
     @classmethod
     def of(cls, likes: pd.DataFrame) -> IdCodes:
