@@ -380,3 +380,32 @@ def test_speed_launcher_counts_the_memory_of_worker_processes():
         assert with_child - alone > 190 * 2**20
     finally:
         child.communicate(b"")
+
+
+def test_speed_spilled_run_forces_the_spill_and_reports_are_compared_across_engines(tmp_path):
+    import json
+
+    from benchmarks.speed import Dataset, command_for, compare_reports
+
+    data = Dataset("1M", 1_000_000, 0, "likes.parquet", 1_000_203, 9, 10, 1, "x")
+    spilled = command_for("end_to_end_spilled", data, tmp_path)
+    assert spilled[spilled.index("--engine") + 1] == "chunked"
+    assert spilled[spilled.index("--partitions") + 1] == "9"  # one bucket per 125,000 likes
+    assert "--partitions" not in command_for("end_to_end_chunked", data, tmp_path)
+
+    dirs = {}
+    for method, share in (
+        ("end_to_end_memory", 0.1),
+        ("end_to_end_chunked", 0.1),
+        ("end_to_end_spilled", 0.2),
+    ):
+        dirs[method] = tmp_path / method
+        dirs[method].mkdir()
+        creators = [{"creator_id": "a", "likes": 5, "inauthentic_share": 0.0}]
+        creators.append({"creator_id": "b", "likes": 5, "inauthentic_share": share})
+        report = {"creators": creators}
+        (dirs[method] / f"report-{method}.json").write_text(json.dumps(report))
+    check = compare_reports(dirs)
+    assert check["methods"] == list(dirs)
+    assert (check["creators"], check["differing_creators"], check["examples"]) == (2, 1, ["b"])
+    assert compare_reports({"end_to_end_memory": dirs["end_to_end_memory"]})["checked"] is False
