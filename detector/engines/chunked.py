@@ -104,7 +104,7 @@ a second; below this the buckets are scored in this process)."""
 SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 """Buckets are Arrow IPC files (several times faster to write and read back than Parquet),
 lz4-compressed: about 2x smaller (uncompressed, 5M likes take 0.67 GB), for 8 % of a spilled
-run's time at 5M likes (10.3 s against 11.2 s uncompressed, in the page cache). Kept, since the
+run's time at 5M likes (11.2 s against 10.3 s uncompressed, in the page cache). Kept, since the
 engine is for data larger than memory, where the spill may reach the disk."""
 BATCH_ROWS = 65_536
 """Rows per record batch read from the input (and per chunk of the per-like merge)."""
