@@ -385,6 +385,21 @@ def test_grouped_input_in_batch_scope_and_with_a_creator_filter(row_groups, smal
         score_parquet_chunked(row_groups, small_model, creators=["nobody"], read_grouped=True)
 
 
+def test_files_with_different_columns_are_spilled(row_groups, tmp_path):
+    from detector.engines import grouped
+    from detector.engines.chunked import _open
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    files = sorted(row_groups.glob("*.parquet"))
+    pq.write_table(pq.read_table(files[0]), folder / files[0].name)
+    pq.write_table(pq.read_table(files[1]).drop(["username"]), folder / files[1].name)
+    fragments, columns, _ = _open(folder)
+    assert grouped.plan(fragments, columns, 2) is None
+    fragments, columns, _ = _open(row_groups)
+    assert grouped.plan(fragments, columns, 2) is not None
+
+
 def test_input_not_grouped_by_creator_is_spilled(likes, small_model, tmp_path, monkeypatch):
     import detector.engines.chunked as chunked
 
@@ -552,14 +567,15 @@ def test_accounts_table_is_joined_per_partition(data, small_model, likes, tmp_pa
     joined.attrs["detector_validated"] = True
     want = small_model.report(joined, include_likes=True)
 
-    got = score_parquet_chunked(
-        tmp_path / "likes.parquet",
-        small_model,
-        buckets=3,
-        accounts=tmp_path / "accounts.csv",
-        include_likes=True,
-    )
-    assert_same_report(got, want)
+    for reading in (SPILLED, READ_GROUPED):
+        got = score_parquet_chunked(
+            tmp_path / "likes.parquet",
+            small_model,
+            accounts=tmp_path / "accounts.csv",
+            include_likes=True,
+            **reading,
+        )
+        assert_same_report(got, want)
     with dask.config.set(scheduler="sync"):
         got = score_dask(
             read_likes_dask(tmp_path / "likes.parquet"),
