@@ -7,6 +7,7 @@ feature step can sit in a ``Pipeline`` (imported lazily: scoring does not need s
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -147,9 +148,18 @@ def build_like_features(likes: pd.DataFrame, scope: str = "batch") -> LikeFeatur
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
     part = partition_features(likes)
-    if scope == "creator":
-        return finish_features(likes, part, None)
-    return finish_features(likes, part, combine_liker_summaries([part.summary]))
+    table = None if scope == "creator" else combine_liker_summaries([part.summary])
+    features = finish_features(likes, part, table)
+    _release_arrow_memory()
+    return features
+
+
+def _release_arrow_memory() -> None:
+    """Hand back to the system the memory Arrow's allocator keeps after the features freed it
+    (0.3 GiB at 5M likes, measured before scoring: 2.12 -> 1.81 GiB)."""
+    pyarrow = sys.modules.get("pyarrow")  # never imported just for this
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
 
 
 _ACCOUNT_INPUTS = {
