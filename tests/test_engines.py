@@ -26,6 +26,15 @@ SEED = 5
 N_CREATORS = 16
 
 
+@pytest.fixture(autouse=True)
+def one_task_per_row_group(monkeypatch):
+    """Tasks as small as the row groups, as on inputs large enough to need no merging, so that
+    grouped reading is tested with many tasks on these small inputs."""
+    from detector.engines import grouped
+
+    monkeypatch.setattr(grouped, "MIN_TASK_ROWS", 0)
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> dict[str, Path]:
     """The same world as one Parquet file and as a folder of 4 parts of 4 creators each."""
@@ -346,6 +355,18 @@ def test_grouped_tasks_are_whole_creators_covering_the_input_in_order(row_groups
         assert any(len(task.pieces) > 1 for task in tasks)  # creators span row groups and files
     one, many = (len(grouped.plan(fragments, columns, w)) for w in (1, 40))
     assert one <= N_CREATORS and one <= many <= N_CREATORS  # more workers: finer, whole creators
+
+
+def test_small_row_groups_are_merged_into_larger_tasks(row_groups, monkeypatch):
+    from detector.engines import grouped
+    from detector.engines.chunked import _open
+
+    fragments, columns, total = _open(row_groups)
+    monkeypatch.setattr(grouped, "MIN_TASK_ROWS", 5000)
+    tasks = grouped.plan(fragments, columns, 2)
+    assert all(task.rows >= 5000 for task in tasks[:-1])
+    assert sum(task.rows for task in tasks) == total
+    assert max(len(task.pieces) for task in tasks) >= 7  # row groups of 700 likes
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -23,6 +23,7 @@ all have the same contract columns, or whose creators are not contiguous, are sp
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
@@ -37,7 +38,12 @@ import pyarrow.parquet as pq
 from detector.engines import ROW_KEY, validate_batch
 from detector.errors import InputFormatError
 
-__all__ = ["Piece", "Task", "plan", "read_task"]
+__all__ = ["MIN_TASK_ROWS", "Piece", "Task", "plan", "read_task"]
+
+MIN_TASK_ROWS = 50_000
+"""A task spans row groups until it holds at least this many likes: an input of many small
+files or row groups is scored in a few large tasks, not one per row group (each task and each
+slice has a fixed cost of some milliseconds)."""
 
 
 class Piece(NamedTuple):
@@ -121,7 +127,8 @@ def _creator_ids(file: pq.ParquetFile, group: int, path: str) -> pa.Array:
 
 def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -> list[Task]:
     """Cut the input at the first creator start of each row group (of each part of a row group
-    when there are few), and make each cut range a task. With several workers the last
+    when there are few; skipping cuts that would leave a task under :data:`MIN_TASK_ROWS`
+    likes), and make each cut range a task. With several workers the last
     ``workers`` row groups are cut in twice as many parts: the workers then finish together
     rather than one waiting for the other's last row group (the price: the first rows of a
     split row group are decoded once more, streamed)."""
@@ -133,11 +140,15 @@ def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -
         for n in [parts * (2 if i >= last else 1)]
         for p in range(n)
     ]
-    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
-    cuts = np.r_[cuts[cuts < total], total]  # the first row starts a creator: cuts[0] is 0
+    candidates = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
+    cuts = [0]  # the first row starts a creator; small row groups are merged into one task
+    for cut in candidates[(candidates > 0) & (candidates < total)].tolist():
+        if cut - cuts[-1] >= MIN_TASK_ROWS:
+            cuts.append(cut)
+    cuts.append(total)
     group_starts = np.array([g.position for g in groups], dtype=np.int64)
     tasks = []
-    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         first = int(np.searchsorted(group_starts, a, side="right")) - 1
         pieces = []
         for g in groups[first:]:
@@ -154,7 +165,10 @@ def read_task(
 ) -> Iterator[pd.DataFrame]:
     """The task's likes, validated, with their order key, in slices of whole creators of about
     ``slice_rows`` rows (only ``creators``' likes, if given; empty slices are skipped)."""
-    frames = [_read_piece(piece, columns) for piece in task.pieces]
+    frames = [  # one validation per file: a task's pieces of one file are contiguous rows
+        _read_file_pieces(list(pieces), columns)
+        for _, pieces in itertools.groupby(task.pieces, key=lambda piece: piece.path)
+    ]
     likes = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     del frames
     if creators is not None:
@@ -171,24 +185,30 @@ def read_task(
         yield likes.iloc[a:b].reset_index(drop=True)
 
 
-def _read_piece(piece: Piece, columns: Sequence[str]) -> pd.DataFrame:
-    file = pq.ParquetFile(piece.path)
+def _read_file_pieces(pieces: list[Piece], columns: Sequence[str]) -> pd.DataFrame:
+    """Contiguous pieces of one file, validated together, with their order keys."""
+    file = pq.ParquetFile(pieces[0].path)
     own = [c for c in columns if c in file.schema_arrow.names]
+    tables = [_read_piece(file, piece, own) for piece in pieces]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    first = pieces[0]
+    likes = validate_batch(table.to_pandas(), first.path, first.file_row + first.start)
+    likes[ROW_KEY] = np.arange(first.position, first.position + len(likes), dtype=np.int64)
+    return likes
+
+
+def _read_piece(file: pq.ParquetFile, piece: Piece, columns: list[str]) -> pa.Table:
     try:
         if piece.start == 0 and piece.stop == file.metadata.row_group(piece.row_group).num_rows:
-            table = file.read_row_group(piece.row_group, columns=own, use_threads=False)
-        else:  # streamed: the rows after ``stop`` are not decoded
-            batches, read = [], 0
-            for batch in file.iter_batches(
-                batch_size=8192, row_groups=[piece.row_group], columns=own, use_threads=False
-            ):
-                batches.append(batch)
-                read += batch.num_rows
-                if read >= piece.stop:
-                    break
-            table = pa.Table.from_batches(batches).slice(piece.start, piece.stop - piece.start)
+            return file.read_row_group(piece.row_group, columns=columns, use_threads=False)
+        batches, read = [], 0  # streamed: the rows after ``stop`` are not decoded
+        for batch in file.iter_batches(
+            batch_size=8192, row_groups=[piece.row_group], columns=columns, use_threads=False
+        ):
+            batches.append(batch)
+            read += batch.num_rows
+            if read >= piece.stop:
+                break
+        return pa.Table.from_batches(batches).slice(piece.start, piece.stop - piece.start)
     except (pa.ArrowException, OSError) as error:
         raise InputFormatError(f"{piece.path}: cannot be read as parquet: {error}") from None
-    likes = validate_batch(table.to_pandas(), piece.path, piece.file_row + piece.start)
-    likes[ROW_KEY] = np.arange(piece.position, piece.position + len(likes), dtype=np.int64)
-    return likes
