@@ -456,7 +456,7 @@ def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
         ),
         chunked._Workers(2, "in.parquet") as pool,
     ):
-        pool.map(os._exit, [(3,)])  # the worker dies, as when killed for lack of memory
+        list(pool.map(os._exit, [(3,)]))  # the worker dies, as when killed for lack of memory
 
     class Killed(chunked.ProcessPoolExecutor):
         def map(self, *args, **kwargs):

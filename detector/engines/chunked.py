@@ -52,7 +52,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -192,24 +192,29 @@ def score_parquet_chunked(
             reader_state = folder / "reader.pickle"  # read once by each worker process
             _dump(reader, reader_state)
 
-        def each(function: Callable[..., list[Any]], state: Path | None, own: Any) -> list[Any]:
+        def each(function: Callable[..., list[Any]], state: Path | None, own: Any) -> Iterator[Any]:
             """``own(unit)`` for every unit here, or ``function(state, unit)`` on the workers;
-            the results of all units in order, flattened."""
+            the results of all units in order, flattened, as they come."""
             if parallel > 1:
-                done = pool.map(function, [(str(state), unit) for unit in units])
+                done: Iterable[list[Any]] = pool.map(
+                    function, [(str(state), unit) for unit in units]
+                )
             else:
-                done = [own(unit) for unit in units]
-            return [result for results in done for result in results]
+                done = (own(unit) for unit in units)
+            for results in done:
+                yield from results
 
         table = None
         if scope == "batch":  # pass 1: the liker table
-            passes = each(
-                _summarise_in_worker, reader_state if parallel > 1 else None, reader.summaries
-            )
-            if not passes:
+            present = []
+            state = reader_state if parallel > 1 else None
+            for summary, columns_present in each(_summarise_in_worker, state, reader.summaries):
+                # added up as they come: one liker table in memory, not one per part
+                table = summary if table is None else reduce_summaries([table, summary])
+                present.append(columns_present)
+            if table is None:
                 _no_likes(path, wanted)
-            table = reduce_summaries([summary for summary, _ in passes])
-            warm_model(model, check_present([present for _, present in passes]), scope)
+            warm_model(model, check_present(present), scope)
         else:  # fit the feature set the columns allow before compiling
             warm_model(model, columns, scope)
         bucket_scorer = _BucketScorer(
@@ -224,7 +229,7 @@ def score_parquet_chunked(
         if parallel > 1:
             state = folder / "bucket-scorer.pickle"
             _dump(bucket_scorer, state)
-        done = each(_score_in_worker, state, bucket_scorer)
+        done = list(each(_score_in_worker, state, bucket_scorer))
         if not done:
             _no_likes(path, wanted)
         partials = [partial for partial, _ in done]
@@ -270,12 +275,12 @@ class _Workers:
             for _ in range(self.processes):
                 self.pool.submit(_warm_up)
 
-    def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """``function(*task)`` for each task on the workers, in task order; a killed worker
-        gives a one-line :class:`ResourceError` with the remedy."""
+    def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        """``function(*task)`` for each task on the workers, in task order, as they finish; a
+        killed worker gives a one-line :class:`ResourceError` with the remedy."""
         self.start()
         try:
-            return list(self.pool.map(function, *zip(*tasks, strict=True)))
+            yield from self.pool.map(function, *zip(*tasks, strict=True))
         except BrokenExecutor as error:  # a worker was killed (often: out of memory)
             raise ResourceError(
                 f"{self.name}: a worker process of the chunked engine stopped unexpectedly "
