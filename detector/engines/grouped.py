@@ -140,12 +140,7 @@ def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -
         for n in [parts * (2 if i >= last else 1)]
         for p in range(n)
     ]
-    candidates = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
-    cuts = [0]  # the first row starts a creator; small row groups are merged into one task
-    for cut in candidates[(candidates > 0) & (candidates < total)].tolist():
-        if cut - cuts[-1] >= MIN_TASK_ROWS:
-            cuts.append(cut)
-    cuts.append(total)
+    cuts = _creator_cuts(starts, aims, total, MIN_TASK_ROWS)  # small row groups merge
     group_starts = np.array([g.position for g in groups], dtype=np.int64)
     tasks = []
     for a, b in zip(cuts[:-1], cuts[1:], strict=True):
@@ -178,11 +173,22 @@ def read_task(
         return
     ids = likes["creator_id"].to_numpy()
     starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
-    aims = np.arange(slice_rows, len(likes), slice_rows)
-    cuts = np.unique(np.r_[0, starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)]])
-    cuts = np.r_[cuts[cuts < len(likes)], len(likes)]
+    cuts = _creator_cuts(starts, np.arange(slice_rows, len(likes), slice_rows), len(likes))
     for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         yield likes.iloc[a:b].reset_index(drop=True)
+
+
+def _creator_cuts(
+    starts: np.ndarray, aims: Sequence[int] | np.ndarray, total: int, min_rows: int = 0
+) -> list[int]:
+    """Cut positions from 0 to ``total``: for each aim, the first creator start at or after it
+    (``starts``: sorted, from 0), leaving out cuts less than ``min_rows`` after the one before."""
+    found = starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)]
+    cuts = [0]
+    for cut in np.unique(found).tolist():
+        if 0 < cut < total and cut - cuts[-1] >= min_rows:
+            cuts.append(cut)
+    return [*cuts, total]
 
 
 def _read_file_pieces(pieces: list[Piece], columns: Sequence[str]) -> pd.DataFrame:
