@@ -160,6 +160,17 @@ def test_threads_and_chunks_do_not_change_a_bit(iforest, boosting, data, monkeyp
     assert Traversal(_forest_trees(iforest), np.float32).sums(np.empty((0, 6))).shape == (0,)
 
 
+def traversals(forest: IsolationForest, boosting: HistGradientBoostingClassifier) -> list:
+    """The forest's, the boosting model's and a forest of single-leaf trees' traversals."""
+    stump = IsolationForest(n_estimators=3, max_samples=2, random_state=0).fit(np.zeros((5, 6)))
+    head = _boosting_trees(boosting)
+    return [
+        Traversal(_forest_trees(forest), np.float32),
+        Traversal(head, np.float64, head["missing_left"]),
+        Traversal(_forest_trees(stump), np.float32),
+    ]
+
+
 def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boosting, data):
     """Missing values both ways, infinities, ties at thresholds, single-leaf trees, chunks, and
     rows dropped from the walk once at a leaf, from any level."""
@@ -170,13 +181,7 @@ def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boostin
     X = probes(data, rng)
     X[rng.random(X.shape) < 0.1] = np.nan
     X[rng.random(X.shape) < 0.02] = np.inf
-    stump = IsolationForest(n_estimators=3, max_samples=2, random_state=0).fit(np.zeros((5, 6)))
-    for trees, dtype in (
-        (_forest_trees(iforest), np.float32),
-        (_boosting_trees(boosting), np.float64),
-        (_forest_trees(stump), np.float32),
-    ):
-        traversal = Traversal(trees, dtype, trees.get("missing_left"))
+    for traversal in traversals(iforest, boosting):
         numpy_walk = traversal.sums(X, threads=1, jit=False)
         assert np.array_equal(traversal.sums(X, threads=1, jit=True), numpy_walk)
         assert np.array_equal(traversal.sums(X[5:], threads=2, jit=True), numpy_walk[5:])
@@ -198,13 +203,7 @@ def test_bit_vectors_give_the_walk_sums_bit_for_bit(boosting, data, max_samples)
     rng = np.random.default_rng(8)
     X = probes(data, rng)
     forest = IsolationForest(n_estimators=20, max_samples=max_samples, random_state=0).fit(data)
-    stump = IsolationForest(n_estimators=3, max_samples=2, random_state=0).fit(np.zeros((5, 6)))
-    for trees, dtype in (
-        (_forest_trees(forest), np.float32),
-        (_boosting_trees(boosting), np.float64),
-        (_forest_trees(stump), np.float32),
-    ):
-        traversal = Traversal(trees, dtype, trees.get("missing_left"))
+    for traversal in traversals(forest, boosting):
         for rows in (X, X[5:]):
             for missing in (0.0, 0.1):
                 data_in_dtype = np.ascontiguousarray(rows, dtype=traversal.dtype)
