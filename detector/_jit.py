@@ -103,7 +103,7 @@ def tree_sums(
     if kernel == "bitvector":
         vectors = traversal.bitvectors
         _kernels().bitvector(
-            data,
+            data.T,  # feature by feature: no copy for the Fortran-ordered model input
             vectors.word,
             vectors.feature_start,
             vectors.threshold,
@@ -119,7 +119,7 @@ def tree_sums(
     if kernel != "walk":
         raise ValueError(f"kernel must be 'auto', 'walk' or 'bitvector', got {kernel!r}")
     _kernels().walk(
-        data,
+        np.ascontiguousarray(data),  # row by row
         traversal.code,
         traversal.threshold,
         traversal.value,

@@ -1,4 +1,5 @@
-"""The numba kernels behind :mod:`detector._jit` (imported only when a traversal uses them).
+"""The numba kernels behind :mod:`detector._jit` (tree sums) and :mod:`detector._sorted`
+(counts over sorted arrays), imported only when an input is large enough to use them.
 
 Defined at module level, so that numba's on-disk cache finds them again in a new process (a
 kernel defined inside a function was compiled again in every process: about 3 s for both).
@@ -93,7 +94,7 @@ def trailing_zeros(typingctx: Any, word: Any) -> Any:
 
 @numba.njit(nogil=True, cache=True)
 def bitvector(
-    data: np.ndarray,
+    columns_in: np.ndarray,
     word: np.ndarray,
     feature_start: np.ndarray,
     threshold: np.ndarray,
@@ -105,18 +106,18 @@ def bitvector(
     has_missing: bool,
     out: np.ndarray,
 ) -> None:
-    n_rows = data.shape[0]
+    n_rows = columns_in.shape[1]  # the rows, feature by feature: one row per feature
     n_features = feature_start.shape[0] - 1
     n_trees = tree_words.shape[0] - 1
-    columns = np.empty((n_features, BLOCK_ROWS), data.dtype)  # the block, feature by feature
+    columns = np.empty((n_features, BLOCK_ROWS), columns_in.dtype)  # the block
     leaves = np.empty((tree_words[-1], BLOCK_ROWS), mask.dtype)
     acc = np.empty(BLOCK_ROWS, np.float64)
     full = mask[0] | ~mask[0]
     for first in range(0, n_rows, BLOCK_ROWS):
         m = min(BLOCK_ROWS, n_rows - first)
-        for i in range(m):
-            for f in range(n_features):
-                columns[f, i] = data[first + i, f]
+        for f in range(n_features):
+            for i in range(m):
+                columns[f, i] = columns_in[f, first + i]
         columns[:, m:] = -np.inf  # padding rows never go right
         leaves[:, :] = full
         for f in range(n_features):
@@ -151,6 +152,69 @@ def bitvector(
                         k += 1
                     acc[i] += value[k * bits + np.int64(trailing_zeros(leaves[k, i]))]
         out[first : first + m] = acc[:m]
+
+
+@numba.njit(nogil=True, cache=True)
+def count_below(sorted_values: np.ndarray, values: np.ndarray, out: np.ndarray) -> None:
+    """``out[i]``: how many of ``sorted_values`` are less than ``values[i]``, as
+    ``np.searchsorted(sorted_values, values, "left")`` (NaN last).
+
+    The range of the numbers is cut into about twice as many equal bins as there are values,
+    and each value is searched for among the few numbers of its bin and the bins either side
+    (10x faster than numpy's search over all of them, measured on 6,551 calibration scores).
+    Steps to the exact count follow, so rounding in the bin cannot change a count."""
+    n = sorted_values.shape[0]
+    numbers = n  # a NaN value goes after every number
+    while numbers > 0 and sorted_values[numbers - 1] != sorted_values[numbers - 1]:
+        numbers -= 1
+    lowest = sorted_values[0] if numbers > 0 else 0.0
+    highest = sorted_values[numbers - 1] if numbers > 0 else 0.0
+    bins = 2 * numbers + 1
+    width = (highest - lowest) / bins
+    scale = 1.0 / width if width > 0 and np.isfinite(width) else 0.0
+    start = np.empty(bins + 1, np.int64)  # count below each bin's lower edge
+    k = 0
+    for b in range(bins + 1):
+        edge = lowest + b * width if scale > 0 else lowest
+        while k < numbers and sorted_values[k] < edge:
+            k += 1
+        start[b] = k
+    for i in range(values.shape[0]):
+        x = values[i]
+        if x != x:
+            out[i] = numbers
+            continue
+        position = (x - lowest) * scale
+        b = int(position) if 0.0 < position < bins else (0 if not position > 0.0 else bins)
+        low, high = start[max(b - 1, 0)], start[min(b + 2, bins)]
+        while low < high:  # a binary search within the neighbouring bins (few values)
+            middle = (low + high) >> 1
+            if sorted_values[middle] < x:
+                low = middle + 1
+            else:
+                high = middle
+        k = low
+        while k > 0 and not sorted_values[k - 1] < x:
+            k -= 1
+        while k < numbers and sorted_values[k] < x:
+            k += 1
+        out[i] = k
+
+
+@numba.njit(nogil=True, cache=True)
+def window_counts(sorted_keys: np.ndarray, half_width: int, out: np.ndarray) -> None:
+    """``out[i]``: how many keys lie within ``half_width`` of ``sorted_keys[i]`` (both ends
+    included), with two pointers that only move forward."""
+    n = sorted_keys.shape[0]
+    lo = 0
+    hi = 0
+    for i in range(n):
+        key = sorted_keys[i]
+        while sorted_keys[lo] < key - half_width:
+            lo += 1
+        while hi < n and sorted_keys[hi] <= key + half_width:
+            hi += 1
+        out[i] = hi - lo
 
 
 @numba.njit(cache=True)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detector._sorted import count_below
 from detector._threads import map_row_chunks
 
 FORMAT = "detector-compiled/1"
@@ -46,7 +47,7 @@ COMPACT_SHARE = 0.25
 """Share of pairs at a leaf (in a sample) from which they are dropped from the walk."""
 MIN_ROWS_DEDUP = 10_000
 """Fewer rows than this are scored as they are, without looking for identical vectors."""
-DEDUP_SAMPLE_ROWS = 1 << 16
+DEDUP_SAMPLE_ROWS = 1 << 13
 """Rows (evenly spaced) whose hashes are checked for repeats before deduplicating in full."""
 MIN_SAMPLE_REPEATS = 0.01
 """Share of repeated hashes in that sample below which rows are scored without deduplication
@@ -248,7 +249,7 @@ class Traversal:
         :mod:`detector._jit` (default: from :data:`~detector._jit.JIT_FROM_ROWS` rows, when
         numba is installed); it gives the same sums bit for bit.
         """
-        data = np.ascontiguousarray(matrix, dtype=self.dtype)
+        data = np.asarray(matrix, dtype=self.dtype)
         if data.ndim != 2 or data.shape[1] < self.n_features:
             raise ValueError(
                 f"expected a matrix of at least {self.n_features} columns, got shape {data.shape}"
@@ -260,9 +261,12 @@ class Traversal:
         if jit:
             from detector._jit import tree_sums
 
+            data = np.asfortranarray(data)  # the kernels read it feature by feature
+
             def work(start: int, stop: int) -> np.ndarray:
                 return tree_sums(self, data[start:stop])
         else:
+            data = np.ascontiguousarray(data)
 
             def work(start: int, stop: int) -> np.ndarray:
                 return self._sums(data[start:stop])
@@ -463,7 +467,7 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     first row with the same hash, so a hash collision only means no deduplication. Rows that
     differ only in the sign of a zero or in a NaN's payload count as different.
     """
-    data = np.ascontiguousarray(matrix, dtype=np.float64)
+    data = np.asarray(matrix, dtype=np.float64)  # either layout: not copied
     if data.ndim != 2 or len(data) < 2:
         return None
     bits = data.view(np.uint64)
@@ -492,7 +496,7 @@ order) never moves a like past a calibration score: both paths give identical ou
 
 def rank_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
     """How many of ``sorted_values`` lie below each value (ties within the tolerance excluded)."""
-    return np.searchsorted(sorted_values, np.asarray(values) - TIE_TOLERANCE, side="left")
+    return count_below(sorted_values, np.asarray(values) - TIE_TOLERANCE)
 
 
 def above(scores: np.ndarray, threshold: float) -> np.ndarray:
@@ -519,8 +523,7 @@ def model_input(
             np.maximum(column, floors[name], out=column)
         if ceilings and name in ceilings:
             np.minimum(column, ceilings[name], out=column)
-    values = np.ascontiguousarray(columns.T)  # laid out row by row, as the scorers read it
-    return values
+    return columns.T  # one row per like, laid out feature by feature (Fortran order)
 
 
 def score_matrix(

@@ -185,6 +185,8 @@ def test_the_numba_kernel_gives_the_numpy_walk_sums_bit_for_bit(iforest, boostin
         numpy_walk = traversal.sums(X, threads=1, jit=False)
         assert np.array_equal(traversal.sums(X, threads=1, jit=True), numpy_walk)
         assert np.array_equal(traversal.sums(X[5:], threads=2, jit=True), numpy_walk[5:])
+        by_feature = np.asfortranarray(X)  # as the model input is laid out
+        assert np.array_equal(traversal.sums(by_feature, threads=1, jit=True), numpy_walk)
         data_in_dtype = np.ascontiguousarray(X, dtype=traversal.dtype)
         for full_levels in (0, 1, 3):  # rows at a leaf dropped from the walk early on
             dropping = tree_sums(

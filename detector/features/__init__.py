@@ -32,7 +32,7 @@ from detector.features.footprint import (
     footprint_features,
     liker_summary,
 )
-from detector.features.timing import timing_features
+from detector.features.timing import post_timeline, seconds, timing_features
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 __all__ = [
@@ -111,8 +111,9 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     post = ids.post
     bucket = burst_buckets(likes)
     bursty = bursty_likes(post, bucket)
-    local.update(timing_features(likes, post, ids.creator))
-    local.update(coordination_features(usable, post, ids))
+    timeline = post_timeline(post, seconds(likes["liked_at"]))
+    local.update(timing_features(likes, post, ids.creator, timeline))
+    local.update(coordination_features(usable, post, ids, timeline))
     local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
     return PartitionFeatures(local, present, post, bucket, bursty, ids, likes)
 

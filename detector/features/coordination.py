@@ -29,15 +29,12 @@ from detector.features.arrays import (
     pair_codes,
     row_codes,
 )
+from detector.features.timing import PostTimeline, neighbour_counts, post_timeline, seconds
 
 BUCKET_SECONDS = 600
 BURST_MIN_LIKES = 5
 BURST_MIN_RATIO = 5.0
 CROWDING_HALF_WINDOW_DAYS = 30
-
-
-def _seconds(values: pd.Series) -> np.ndarray:
-    return values.to_numpy("datetime64[ns]").astype("int64") // 1_000_000_000
 
 
 def _group_sizes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
@@ -49,7 +46,7 @@ def _group_sizes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
 
 def burst_buckets(likes: pd.DataFrame) -> np.ndarray:
     """Absolute 10-minute bucket of each like (epoch based, so independent of the batch)."""
-    return _seconds(likes["liked_at"]) // BUCKET_SECONDS
+    return seconds(likes["liked_at"]) // BUCKET_SECONDS
 
 
 def bursty_likes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
@@ -65,21 +62,20 @@ SPIKE_HALF_WINDOW_SECONDS = 150
 SPIKE_CONTEXT_HALF_WINDOW_SECONDS = 3600
 
 
-def local_spike(likes: pd.DataFrame, post: np.ndarray) -> np.ndarray:
+def local_spike(
+    likes: pd.DataFrame, post: np.ndarray, timeline: PostTimeline | None = None
+) -> np.ndarray:
     """Likes on the post within 2.5 minutes either side, over what the surrounding two hours
-    predict: a farm job is a spike of minutes, an organic viral wave is hours wide."""
-    t = _seconds(likes["liked_at"])
-    key = post.astype(np.int64) * (1 << 34) + (t - t.min())
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    near = np.searchsorted(sorted_key, key + SPIKE_HALF_WINDOW_SECONDS, "right") - np.searchsorted(
-        sorted_key, key - SPIKE_HALF_WINDOW_SECONDS, "left"
-    )
-    wide = np.searchsorted(
-        sorted_key, key + SPIKE_CONTEXT_HALF_WINDOW_SECONDS, "right"
-    ) - np.searchsorted(sorted_key, key - SPIKE_CONTEXT_HALF_WINDOW_SECONDS, "left")
+    predict: a farm job is a spike of minutes, an organic viral wave is hours wide.
+    ``timeline`` (:func:`~detector.features.timing.post_timeline`) is computed when not given."""
+    if timeline is None:
+        timeline = post_timeline(post, seconds(likes["liked_at"]))
+    near = neighbour_counts(timeline, SPIKE_HALF_WINDOW_SECONDS)
+    wide = neighbour_counts(timeline, SPIKE_CONTEXT_HALF_WINDOW_SECONDS)
     expected = (wide - 1) * SPIKE_HALF_WINDOW_SECONDS / SPIKE_CONTEXT_HALF_WINDOW_SECONDS
-    return np.log1p((near - 1) / (expected + 1.0))
+    out = np.empty(len(near))
+    out[timeline.order] = np.log1p((near - 1) / (expected + 1.0))
+    return out
 
 
 def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
@@ -173,11 +169,14 @@ def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray
 
 
 def coordination_features(
-    likes: pd.DataFrame, post: np.ndarray, ids: IdCodes | None = None
+    likes: pd.DataFrame,
+    post: np.ndarray,
+    ids: IdCodes | None = None,
+    timeline: PostTimeline | None = None,
 ) -> dict[str, np.ndarray]:
     """Every coordination feature that needs only the partition's own creators."""
     ids = IdCodes.of(likes) if ids is None else ids
-    out = {"log_local_spike": local_spike(likes, post)}
+    out = {"log_local_spike": local_spike(likes, post, timeline)}
     if "account_created_at" in likes.columns:
         out["creation_day_crowding"] = creation_day_crowding(likes, ids)
     if all(c in likes.columns for c in PROFILE_COLUMNS):

@@ -1,0 +1,48 @@
+"""Counts over sorted arrays: ranks among reference values, and neighbours within a window.
+
+Both are ``np.searchsorted`` at heart. From :data:`detector._jit.JIT_FROM_ROWS` values they run
+as numba kernels (:mod:`detector._kernels`) that give the same integers: a binary search without
+branches for the ranks (numpy's branches are mispredicted about half the time on scores in
+random order), and two forward pointers for the windows (the keys are already sorted, so every
+search would start where the last one ended). Small inputs never import numba.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detector import _jit
+
+__all__ = ["count_below", "window_counts"]
+
+
+def _kernels(rows: int) -> object | None:
+    if rows < _jit.JIT_FROM_ROWS or not _jit.jit_enabled():
+        return None
+    return _jit._kernels()
+
+
+def count_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How many of ``sorted_values`` (ascending, NaN last) are less than each value:
+    ``np.searchsorted(sorted_values, values, "left")``."""
+    sorted_values = np.asarray(sorted_values, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    kernels = _kernels(values.size)
+    if kernels is None or values.ndim != 1:
+        return np.searchsorted(sorted_values, values, side="left")
+    out = np.empty(len(values), dtype=np.intp)
+    kernels.count_below(np.ascontiguousarray(sorted_values), values, out)
+    return out
+
+
+def window_counts(sorted_keys: np.ndarray, half_width: int) -> np.ndarray:
+    """For each of ``sorted_keys`` (int64, ascending), how many keys lie within ``half_width``
+    of it, both ends included."""
+    kernels = _kernels(len(sorted_keys))
+    if kernels is None:
+        lo = np.searchsorted(sorted_keys, sorted_keys - half_width, side="left")
+        hi = np.searchsorted(sorted_keys, sorted_keys + half_width, side="right")
+        return hi - lo
+    out = np.empty(len(sorted_keys), dtype=np.intp)
+    kernels.window_counts(np.ascontiguousarray(sorted_keys, dtype=np.int64), half_width, out)
+    return out
