@@ -31,6 +31,7 @@ import pandas as pd
 
 from detector.errors import DetectorError, SchemaError
 from detector.features import combine_liker_summaries, finish_features, partition_features
+from detector.features.arrays import first_rows
 from detector.features.catalogue import FEATURES
 from detector.schema import (
     BOOLEAN_COLUMNS,
@@ -135,9 +136,12 @@ def resolve_scope(model: AuthenticityModel, scope: str | None) -> str:
 
 
 def split_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Sort a partition by its order key; return it without the key (fresh index) and the keys."""
-    frame = frame.sort_values(ROW_KEY, kind="stable")
+    """Sort a partition by its order key (unless it already is, as input read where it lies);
+    return it without the key (fresh index) and the keys, ascending."""
     rows = frame[ROW_KEY].to_numpy(dtype=np.int64)
+    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        frame = frame.sort_values(ROW_KEY, kind="stable")
+        rows = frame[ROW_KEY].to_numpy(dtype=np.int64)
     likes = frame.drop(columns=ROW_KEY).reset_index(drop=True)
     likes.attrs["detector_validated"] = True
     return likes, rows
@@ -173,6 +177,7 @@ def second_pass(
     include_likes: bool = False,
 ) -> PartialReport:
     """Pass 2 on a partition: features with the liker table (None: creator scope) and report.
+    ``rows`` are the likes' order keys, ascending (:func:`split_rows`).
 
     Partition features are recomputed here rather than kept from pass 1: they are several
     times the size of the likes, and recomputing them is cheaper than spilling them.
@@ -182,26 +187,15 @@ def second_pass(
     part = partition_features(likes)
     features = finish_features(likes, part, table)
     report = build_report(model, likes, include_likes=include_likes, features=features)
-    # first order key of each creator and post, grouped by the first pass's integer codes
-    order_keys = pd.Series(rows)
-    creator_first = order_keys.groupby(part.ids.creator, sort=True).min()
-    creator_first.index = part.ids.creator_ids[creator_first.index.to_numpy()]
-    post_first = order_keys.groupby(part.post, sort=True).min()
-    # codes number posts in order of first appearance: a post's first row is where its code
-    # exceeds every code before it
-    post = part.post
-    first_row = np.flatnonzero(np.r_[True, post[1:] > np.maximum.accumulate(post)[:-1]])
-    post_first.index = pd.MultiIndex.from_arrays(
-        [
-            likes["creator_id"].take(first_row).to_numpy(),
-            likes["post_id"].take(first_row).to_numpy(),
-        ]
-    )
-    posts = pd.MultiIndex.from_frame(report.posts[["creator_id", "post_id"]])
+    # first order key of each creator and post: ``rows`` ascend, so it is the key of the first
+    # row of each creator (post) code; the report lists creators and posts in code order
+    creator_first = rows[first_rows(part.ids.creator)]
+    creator_codes = part.ids.creator_ids.get_indexer(report.creators["creator_id"])
+    post_first = rows[first_rows(part.post)]
     return PartialReport(
         report=report,
-        creator_first=creator_first.reindex(report.creators["creator_id"]).to_numpy(),
-        post_first=post_first.reindex(posts).to_numpy(),
+        creator_first=creator_first[creator_codes],
+        post_first=post_first,
         like_rows=rows if include_likes else None,
         present=[c for c in part.present if c in FEATURES_INPUTS],
     )

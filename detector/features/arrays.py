@@ -125,6 +125,15 @@ class IdCodes:
         return cls(creator, liker, np.asarray(liker_ids), post, pair, pd.Index(creator_ids))
 
 
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Index of the first row of each code, in code order, for codes numbered from 0 in order of
+    first appearance (as ``pd.factorize`` numbers them): a row is a code's first where its code
+    exceeds every code before it."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+
+
 def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Dense codes of the distinct (first, second) pairs of two code arrays, in order of first
     appearance."""
