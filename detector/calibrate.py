@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector.features.arrays import first_rows
+
 Z_90 = 1.6448536269514722
 
 
@@ -84,17 +86,33 @@ def wilson_interval(
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def effective_sizes(flags: np.ndarray, group: np.ndarray, cluster: np.ndarray) -> pd.DataFrame:
+def effective_sizes(
+    flags: np.ndarray, group: np.ndarray, cluster: np.ndarray, nested: bool = False
+) -> pd.DataFrame:
     """Per group: likes, flag rate, and effective sample size given clustering by ``cluster``.
 
     The effective size is ``p(1-p) / var(p)`` with ``var(p)`` the cluster-robust (ratio
-    estimator) variance over clusters, capped at the number of likes.
+    estimator) variance over clusters, capped at the number of likes. Groups come in order of
+    first appearance. ``nested`` says that ``cluster`` holds codes from 0 in order of first
+    appearance, each within one group (as post codes within creators): the clusters are then
+    counted directly (the same table, without grouping the likes).
     """
-    frame = pd.DataFrame({"group": group, "cluster": cluster, "flag": flags.astype(float)})
-    per_cluster = frame.groupby(["group", "cluster"], sort=False, observed=True)["flag"].agg(
-        ["sum", "size"]
-    )
-    per_cluster = per_cluster.reset_index()
+    if nested:
+        first = first_rows(cluster)
+        per_cluster = pd.DataFrame(
+            {
+                "group": group[first],
+                "cluster": cluster[first],
+                "sum": np.bincount(cluster, weights=flags, minlength=len(first)),
+                "size": np.bincount(cluster, minlength=len(first)),
+            }
+        )
+    else:
+        frame = pd.DataFrame({"group": group, "cluster": cluster, "flag": flags.astype(float)})
+        per_cluster = frame.groupby(["group", "cluster"], sort=False, observed=True)["flag"].agg(
+            ["sum", "size"]
+        )
+        per_cluster = per_cluster.reset_index()
     totals = per_cluster.groupby("group", sort=False)[["sum", "size"]].sum()
     rate = totals["sum"] / totals["size"]
     per_cluster["residual"] = (
