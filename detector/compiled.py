@@ -512,18 +512,32 @@ def model_input(
 ) -> np.ndarray:
     """The float64 array the scorers see: missing values take the reference median, then a
     feature with a floor (ceiling) is raised (lowered) to it. Models cap one-sided features at
-    the reference median on their innocent side (see ``AuthenticityModel(one_sided=True)``)."""
+    the reference median on their innocent side (see ``AuthenticityModel(one_sided=True)``).
+    One row per like, laid out feature by feature (Fortran order), as the tree kernels read it."""
+    return _filled(matrix, medians, floors, ceilings)[0]
+
+
+def _filled(
+    matrix: pd.DataFrame,
+    medians: dict[str, float],
+    floors: dict[str, float] | None = None,
+    ceilings: dict[str, float] | None = None,
+) -> tuple[np.ndarray, int]:
+    """:func:`model_input` and how many values were missing, counted as they are filled."""
     columns = np.empty(matrix.shape[::-1], dtype=np.float64)  # one feature per row
+    missing_values = 0
     for j, name in enumerate(matrix.columns):
         column = columns[j]
         column[:] = matrix[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(column)
+        missing_values += int(np.count_nonzero(missing))
         if name in medians:
-            np.copyto(column, medians[name], where=np.isnan(column))
+            np.copyto(column, medians[name], where=missing)
         if floors and name in floors:
             np.maximum(column, floors[name], out=column)
         if ceilings and name in ceilings:
             np.minimum(column, ceilings[name], out=column)
-    return columns.T  # one row per like, laid out feature by feature (Fortran order)
+    return columns.T, missing_values
 
 
 def score_matrix(
@@ -535,8 +549,8 @@ def score_matrix(
 ) -> pd.DataFrame:
     """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
     compiled) feature set; shared by the full and the compiled model."""
-    imputed = int(matrix.isna().to_numpy().sum())
-    scores = fitted.score(model_input(matrix, medians, floors, ceilings))
+    values, imputed = _filled(matrix, medians, floors, ceilings)
+    scores = fitted.score(values)
     calibration = fitted.calibration_scores
     suspicion = rank_below(calibration, scores) / max(len(calibration), 1)
     out = pd.DataFrame(

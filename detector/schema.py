@@ -160,7 +160,7 @@ def validate_likes(
     if len(frame) == 0:
         raise SchemaError(f"{source}: no rows (expected one row per like)")
     check_required(frame, REQUIRED_COLUMNS, source)
-    out = frame.reset_index(drop=True).copy()
+    out = frame.reset_index(drop=True).copy(deep=False)  # columns are replaced, not changed
     for column in ID_COLUMNS:
         out[column] = _ids(out[column], source, column)
     for column in TIMESTAMP_COLUMNS:

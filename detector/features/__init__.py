@@ -25,7 +25,12 @@ from detector.features.catalogue import (
     available_features,
     missing_inputs,
 )
-from detector.features.coordination import burst_buckets, bursty_likes, coordination_features
+from detector.features.coordination import (
+    burst_buckets,
+    burst_cells,
+    bursty_likes,
+    coordination_features,
+)
 from detector.features.footprint import (
     combine_liker_summaries,
     creator_footprint_features,
@@ -87,6 +92,8 @@ class PartitionFeatures:
     present: list[str]
     post: np.ndarray
     bucket: np.ndarray
+    cells: np.ndarray
+    """Code of each like's (post, bucket) cell (:func:`~.coordination.burst_cells`)."""
     bursty: np.ndarray
     ids: IdCodes
     likes: pd.DataFrame = field(repr=False)
@@ -103,19 +110,25 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
     """First pass over a partition holding whole creators: local features (and, on demand, the
     liker summary)."""
     check_required(likes, REQUIRED_COLUMNS, "likes")
-    present = [c for c in likes.columns if likes[c].notna().any()]
+    present = [c for c in likes.columns if _has_values(likes[c])]
     usable = likes[[c for c in likes.columns if c in present]]
     local: dict[str, np.ndarray] = {}
     local.update(account_features(usable[[c for c in present if c in _ACCOUNT_INPUTS]]))
     ids = IdCodes.of(likes)
     post = ids.post
     bucket = burst_buckets(likes)
-    bursty = bursty_likes(post, bucket)
+    cells = burst_cells(post, bucket)
+    bursty = bursty_likes(post, bucket, cells)
     timeline = post_timeline(post, seconds(likes["liked_at"]))
     local.update(timing_features(likes, post, ids.creator, timeline))
     local.update(coordination_features(usable, post, ids, timeline))
-    local.update(creator_footprint_features(likes, bursty, post, bucket, ids))
-    return PartitionFeatures(local, present, post, bucket, bursty, ids, likes)
+    local.update(creator_footprint_features(likes, bursty, post, bucket, ids, cells))
+    return PartitionFeatures(local, present, post, bucket, cells, bursty, ids, likes)
+
+
+def _has_values(column: pd.Series) -> bool:
+    """Whether the column holds any value (its first row settles it, in most columns)."""
+    return len(column) > 0 and (not pd.isna(column.iloc[0]) or bool(column.notna().any()))
 
 
 def finish_features(
@@ -128,7 +141,9 @@ def finish_features(
     """
     computed = dict(part.local)
     if liker_table is not None:
-        computed.update(footprint_features(likes, liker_table, part.bursty, part.post, part.bucket))
+        computed.update(
+            footprint_features(likes, liker_table, part.bursty, part.post, part.bucket, part.cells)
+        )
     names = available_features(part.present, "batch" if liker_table is not None else "creator")
     # one block per feature, not copied into one 2-D block: consolidating cost more than the
     # scorers' own copy of the columns they use (0.3 s per million likes)

@@ -37,11 +37,20 @@ BURST_MIN_RATIO = 5.0
 CROWDING_HALF_WINDOW_DAYS = 30
 
 
-def _group_sizes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
-    """Size of each row's (post, bucket) group."""
+def burst_cells(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """Dense code of each like's (post, 10-minute bucket) cell, in order of first appearance."""
+    if len(bucket) == 0:
+        return np.zeros(0, dtype=np.intp)
     span = np.int64(bucket.max() - bucket.min() + 1)
     codes, _ = pd.factorize(post.astype(np.int64) * span + (bucket - bucket.min()))
-    return np.bincount(codes)[codes]
+    return codes
+
+
+def cell_means(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per like, the mean of ``values`` over its cell (:func:`burst_cells`), as
+    ``groupby(cells).transform("mean")``; for whole-number values, whose sums are exact."""
+    counts = np.bincount(cells)
+    return (np.bincount(cells, weights=values, minlength=len(counts)) / counts)[cells]
 
 
 def burst_buckets(likes: pd.DataFrame) -> np.ndarray:
@@ -49,10 +58,14 @@ def burst_buckets(likes: pd.DataFrame) -> np.ndarray:
     return seconds(likes["liked_at"]) // BUCKET_SECONDS
 
 
-def bursty_likes(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+def bursty_likes(
+    post: np.ndarray, bucket: np.ndarray, cells: np.ndarray | None = None
+) -> np.ndarray:
     """True for likes in a bucket of their post holding at least ``BURST_MIN_LIKES`` likes and
-    ``BURST_MIN_RATIO`` times the post's average likes per bucket."""
-    in_bucket = _group_sizes(post.astype(np.int64), bucket)
+    ``BURST_MIN_RATIO`` times the post's average likes per bucket (``cells``:
+    :func:`burst_cells`, computed when not given)."""
+    cells = burst_cells(post, bucket) if cells is None else cells
+    in_bucket = np.bincount(cells)[cells]
     post_likes = np.bincount(post)[post]
     expected = post_likes / _post_span_buckets(post, bucket)
     return (in_bucket >= BURST_MIN_LIKES) & (in_bucket >= BURST_MIN_RATIO * expected)
@@ -79,9 +92,13 @@ def local_spike(
 
 
 def _post_span_buckets(post: np.ndarray, bucket: np.ndarray) -> np.ndarray:
-    first = pd.Series(bucket).groupby(post).transform("min").to_numpy()
-    last = pd.Series(bucket).groupby(post).transform("max").to_numpy()
-    return np.maximum(last - first + 1, 1).astype(float)
+    """Buckets from each like's post's first to its last (post codes from 0)."""
+    n = int(post.max()) + 1 if len(post) else 0
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, post, bucket)
+    np.maximum.at(last, post, bucket)
+    return np.maximum(last - first + 1, 1).astype(float)[post]
 
 
 def _pair_codes(ids: IdCodes) -> np.ndarray:

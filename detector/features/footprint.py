@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from detector.features.arrays import IdCodes, distinct, distinct_inverse
+from detector.features.coordination import burst_cells, cell_means
 
 LIKER_TABLE_COLUMNS = ("likes", "creators", "burst_posts", "created_day")
 CROWDING_HALF_WINDOW_DAYS = 30
@@ -80,13 +81,15 @@ def footprint_features(
     bursty: np.ndarray,
     post: np.ndarray,
     bucket: np.ndarray,
+    cells: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Features read from the combined liker table, for the likes of one partition."""
+    """Features read from the combined liker table, for the likes of one partition (``cells``:
+    :func:`~detector.features.coordination.burst_cells`, computed when not given)."""
     row = _lookup(table, likes)
     burst_posts = table["burst_posts"].to_numpy(dtype=float)[row]
     others = np.where(bursty, burst_posts - 1.0, burst_posts)
-    cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
-    coordination = cell.groupby(["p", "b"], sort=False)["o"].transform("mean").to_numpy()
+    cells = burst_cells(post, bucket) if cells is None else cells
+    coordination = cell_means(cells, others)
     out = {
         "log_liker_likes": np.log1p(table["likes"].to_numpy(dtype=float)[row]),
         "log_liker_creators": np.log1p(table["creators"].to_numpy(dtype=float)[row]),
@@ -105,6 +108,7 @@ def creator_footprint_features(
     post: np.ndarray,
     bucket: np.ndarray,
     ids: IdCodes | None = None,
+    cells: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The same footprint counted within the liker's likes of this creator only.
 
@@ -117,8 +121,8 @@ def creator_footprint_features(
     burst_pairs = distinct(pair[bursty].astype(np.int64) * width + post[bursty])
     bursts = np.bincount(burst_pairs // width, minlength=pair.max() + 1)[pair].astype(float)
     others = np.where(bursty, bursts - 1.0, bursts)
-    cell = pd.DataFrame({"p": post, "b": bucket, "o": others})
-    coordination = cell.groupby(["p", "b"], sort=False)["o"].transform("mean").to_numpy()
+    cells = burst_cells(post, bucket) if cells is None else cells
+    coordination = cell_means(cells, others)
     return {
         "log_liker_creator_likes": np.log1p(likes_on_creator.astype(float)),
         "log_liker_creator_bursts": np.log1p(bursts),

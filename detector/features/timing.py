@@ -120,9 +120,12 @@ def timing_features(
 
     hour = (t % 86_400) / 3_600.0
     angle = hour * (2 * np.pi / 24.0)
-    frame = pd.DataFrame({"creator": creator[order], "cos": np.cos(angle), "sin": np.sin(angle)})
-    means = frame.groupby("creator", sort=False)[["cos", "sin"]].transform("mean")
-    peak = np.arctan2(means["sin"].to_numpy(), means["cos"].to_numpy()) * (24.0 / (2 * np.pi))
+    creators = creator[order]
+    frame = pd.DataFrame({"creator": creators, "cos": np.cos(angle), "sin": np.sin(angle)})
+    means = frame.groupby("creator", sort=False)[["cos", "sin"]].mean()
+    peaks = np.zeros(int(creators.max()) + 1 if n else 0)  # the peak hour, per creator code
+    peaks[means.index.to_numpy()] = np.arctan2(means["sin"].to_numpy(), means["cos"].to_numpy())
+    peak = peaks[creators] * (24.0 / (2 * np.pi))
     offset = np.abs(hour - peak) % 24.0
     offset = np.minimum(offset, 24.0 - offset)
 
