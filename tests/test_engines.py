@@ -97,6 +97,19 @@ def test_chunked_equals_in_memory(data, small_model, expected, source, buckets, 
     assert_same_report(report, expected)
 
 
+@pytest.mark.parametrize("compressed", [True, False])
+def test_buckets_are_compressed_only_when_they_may_not_fit_in_memory(
+    data, small_model, expected, compressed, monkeypatch
+):
+    from detector.engines import chunked
+
+    spilled_likes = 10_000_000
+    monkeypatch.setattr(chunked, "SPILL_COMPRESSED_FROM", 0.0 if compressed else 1e9)
+    assert chunked.spill_compression(spilled_likes) == ("lz4" if compressed else None)
+    report = score_parquet_chunked(data["file"], small_model, buckets=3, include_likes=True)
+    assert_same_report(report, expected)
+
+
 @pytest.mark.parametrize(
     "reading", [SPILLED, {**READ_GROUPED, "workers": 2}], ids=["spilled", "read_grouped"]
 )

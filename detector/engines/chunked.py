@@ -10,7 +10,7 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
 - **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
   only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
   errors name the file and the row within it), keeps its position in the input as an order key,
-  and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files, lz4-compressed) by a
+  and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files; lz4-compressed unless they fit easily in free memory, :func:`spill_compression`) by a
   stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process).
   Every creator's likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
   :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`). With several workers (the same
@@ -101,12 +101,26 @@ MAX_AUTO_BUCKETS = 256
 PARALLEL_FROM_ROWS = 1_000_000
 """Input size from which pass 2 runs on worker processes by default (starting one costs about
 a second; below this the buckets are scored in this process)."""
-SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
-"""Buckets are Arrow IPC files (several times faster to write and read back than Parquet),
-lz4-compressed: about 2x smaller (uncompressed, 5M likes take 0.67 GB). Writing them plain
-while they fit in memory measured 10.3 s against 11.2 s for a spilled run at 5M likes once, and
-no difference in a second set of paired runs (11.0-11.9 s both ways): kept compressed, since the
-engine is for data larger than memory, where the spill may reach the disk."""
+SPILL_BYTES_PER_LIKE = 134
+"""Size of a spilled like, uncompressed (5M likes of the speed benchmark took 0.67 GB)."""
+SPILL_COMPRESSED_FROM = 0.25
+"""Share of the free memory from which the spill is lz4-compressed. Buckets are Arrow IPC files
+(several times faster to write and read back than Parquet). Plain, they cost a quarter less
+time to write and read back (0.45 s against 0.61 s for 1M likes, one process, medians of 4),
+but take twice the room: a spill that may not stay in the page cache, and reach the disk, is
+compressed."""
+
+
+def spill_compression(likes: int) -> str | None:
+    """How to write the buckets of ``likes`` likes: plain (None) when they fit easily in free
+    memory, else "lz4" (also when the free memory is not known)."""
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        free = 0
+    return None if likes * SPILL_BYTES_PER_LIKE < SPILL_COMPRESSED_FROM * free else "lz4"
+
+
 BATCH_ROWS = 65_536
 """Rows per record batch read from the input (and per chunk of the per-like merge)."""
 
@@ -181,8 +195,9 @@ def score_parquet_chunked(
                 "the files differ in their columns); score it without read_grouped"
             )
         if tasks is None:  # pass 0: spill into buckets of whole creators
+            compression = spill_compression(total)
             units: list[Any] = _spill(
-                fragments, columns, k, folder, batch_rows, wanted, str(path), pool
+                fragments, columns, k, folder, batch_rows, wanted, str(path), pool, compression
             )
             pa.default_memory_pool().release_unused()  # give the reading buffers back
         else:
@@ -559,12 +574,13 @@ def _spill(
     creators: list[str] | None,
     name: str,
     pool: _Workers,
+    compression: str | None = "lz4",
 ) -> list[tuple[Path, ...]]:
     """Stream the input into ``k`` buckets of whole creators, on up to ``pool.processes``
     processes; return the part files of each non-empty bucket, in range order."""
     ranges = _plan(fragments, pool.processes)
     schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
-    args = (columns, schema, k, folder, batch_rows, creators)
+    args = (columns, schema, k, folder, batch_rows, creators, compression)
     if len(ranges) == 1:
         written = [_spill_range(ranges[0], 0, *args)]
     else:
@@ -596,9 +612,12 @@ def _spill_range(
     folder: Path,
     batch_rows: int,
     creators: list[str] | None,
+    compression: str | None = "lz4",
 ) -> set[int] | None:
-    """Spill one range into its part files of the buckets; return the buckets it wrote to (None
-    if it stopped because a range before it failed: that range's error comes first)."""
+    """Spill one range into its part files of the buckets (Arrow IPC, ``compression``: "lz4"
+    or None); return the buckets it wrote to (None if it stopped because a range before it
+    failed: that range's error comes first)."""
+    options = pa.ipc.IpcWriteOptions(compression=compression)
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     position = part.start
     with ExitStack() as stack:
@@ -622,7 +641,7 @@ def _spill_range(
                 for b in np.flatnonzero(np.diff(bounds)):
                     if b not in writers:
                         writers[b] = stack.enter_context(
-                            pa.ipc.new_file(_part(folder, b, index), schema, options=SPILL_OPTIONS)
+                            pa.ipc.new_file(_part(folder, b, index), schema, options=options)
                         )
                     writers[b].write_table(table.slice(bounds[b], bounds[b + 1] - bounds[b]))
                 del likes, table
