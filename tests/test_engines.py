@@ -7,6 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -409,6 +410,48 @@ def test_grouped_input_in_batch_scope_and_an_unknown_creator(row_groups, small_m
     assert_same_report(everyone, small_model.report(likes, scope="batch"), likes=False)
     with pytest.raises(SchemaError, match=r"no likes for creator\(s\) nobody"):
         score_parquet_chunked(row_groups, small_model, creators=["nobody"], read_grouped=True)
+
+
+@pytest.mark.parametrize(
+    "storage", ["dictionary", "plain", "integers", "with a missing id"], ids=lambda s: s
+)
+def test_grouping_is_found_however_creator_ids_are_stored(tmp_path, storage):
+    """Ids compared by their dictionary codes or decoded give the same tasks; a creator that
+    comes back after another one started, in another row group, means not grouped."""
+    from detector.engines import grouped
+    from detector.engines.chunked import _open
+
+    creators = np.repeat([3, 1, 4, 5, 9, 2, 6], [5, 9, 2, 6, 5, 3, 5])
+    if storage == "with a missing id":
+        creators = creators.astype(object)
+        creators[7] = None  # splits creator 1 in two runs: not grouped
+    frame = pd.DataFrame(
+        {
+            "creator_id": creators if storage != "plain" else creators.astype(str),
+            "post_id": "p",
+            "liker_id": [f"u{i}" for i in range(len(creators))],
+            "liked_at": pd.Timestamp("2026-01-01", tz="UTC"),
+        }
+    )
+    if storage in ("dictionary", "with a missing id"):
+        frame["creator_id"] = frame["creator_id"].map(lambda c: None if c is None else f"c{c}")
+    path = tmp_path / "likes.parquet"
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False),
+        path,
+        row_group_size=4,
+        use_dictionary=storage != "plain",
+    )
+    fragments, columns, total = _open(path)
+    tasks = grouped.plan(fragments, columns, 40)
+    if storage == "with a missing id":
+        assert tasks is None
+        return
+    starts = sorted(task.pieces[0].position for task in tasks)
+    assert starts == [0, 5, 14, 16, 22, 27, 30]  # one task per creator, at its first like
+    comeback = tmp_path / "comeback.parquet"
+    frame.iloc[np.r_[0:14, 3:5, 14 : len(frame)]].to_parquet(comeback, row_group_size=4)
+    assert grouped.plan(*_open(comeback)[:2], 2) is None
 
 
 def test_files_with_different_columns_are_spilled(row_groups, tmp_path):
