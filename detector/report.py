@@ -15,6 +15,7 @@ Verdict cut-offs: ``authentic`` when the estimated inauthentic share is below 10
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,25 +53,73 @@ class CreatorReport:
         post_records = _records(self.posts.drop(columns="creator_id"))
         for creator, post in zip(post_creators, post_records, strict=True):
             posts_by_creator.setdefault(creator, []).append(post)
+        creators = self._creator_records()
+        for record in creators:
+            record["posts"] = posts_by_creator.get(record["creator_id"], [])
+        return {"meta": _jsonable(self.meta), "creators": creators}
+
+    def _creator_records(self) -> list[dict[str, Any]]:
+        """One JSON-ready object per creator, without its posts."""
         creators = []
         for record in _records(self.creators):
             low = record.pop("inauthentic_share_low")
             high = record.pop("inauthentic_share_high")
             record["inauthentic_share_interval"] = [low, high]
-            record["posts"] = posts_by_creator.get(record["creator_id"], [])
             creators.append(record)
-        return {"meta": _jsonable(self.meta), "creators": creators}
+        return creators
 
     def to_json(self, indent: int | None = 2, *, creator_per_line: bool = False) -> str:
         """The report as JSON text; ``creator_per_line`` writes each creator compactly on one
         line (the same JSON value, written several times faster: Python's JSON encoder is
-        compiled only for compact output)."""
-        data = self.to_dict()
+        compiled only for compact output, and the posts, most of the text, are written from
+        their columns without building an object per post)."""
         if not creator_per_line:
-            return json.dumps(data, indent=indent)
-        meta = json.dumps(data["meta"], indent=indent).replace("\n", "\n  ")
-        lines = ",\n".join("    " + json.dumps(creator) for creator in data["creators"])
-        return f'{{\n  "meta": {meta},\n  "creators": [\n{lines}\n  ]\n}}'
+            return json.dumps(self.to_dict(), indent=indent)
+        meta = json.dumps(_jsonable(self.meta), indent=indent).replace("\n", "\n  ")
+        posts_by_creator: dict[Any, list[str]] = {}
+        post_creators = self.posts["creator_id"].tolist()
+        post_texts = _json_objects(self.posts.drop(columns="creator_id"))
+        for creator, text in zip(post_creators, post_texts, strict=True):
+            posts_by_creator.setdefault(creator, []).append(text)
+        lines = []
+        for record in self._creator_records():
+            posts = ", ".join(posts_by_creator.get(record["creator_id"], []))
+            record["posts"] = []  # its place in the object: last
+            line = json.dumps(record)
+            lines.append(f"    {line[: -len('[]}')]}[{posts}]}}")
+        body = ",\n".join(lines)
+        return f'{{\n  "meta": {meta},\n  "creators": [\n{body}\n  ]\n}}'
+
+
+def _json_objects(frame: pd.DataFrame) -> list[str]:
+    """Each row as compact JSON object text, exactly as ``json.dumps`` writes the row's
+    :func:`_records` object, encoded a column at a time."""
+    texts = [_json_values(_column_values(frame[name])) for name in frame.columns]
+    keys = [json.dumps(str(name)) for name in frame.columns]
+    template = "{" + ", ".join(f"{key.replace('%', '%%')}: %s" for key in keys) + "}"
+    return [template % row for row in zip(*texts, strict=True)]
+
+
+def _json_values(values: list[Any]) -> list[str]:
+    """JSON text of each plain value from :func:`_column_values`, as ``json.dumps`` writes it
+    (ASCII only); a column of one type (and missing values) is encoded without asking each
+    value its type."""
+    kinds = set(map(type, values))
+    known = kinds - {type(None)}
+    if len(known) == 1 and next(iter(known)) in _ENCODERS:
+        encode = _ENCODERS[next(iter(known))]
+        if len(kinds) == 1:
+            return list(map(encode, values))
+        return ["null" if value is None else encode(value) for value in values]
+    return [json.dumps(value) for value in values]
+
+
+_ENCODERS: dict[type, Any] = {
+    str: json.encoder.encode_basestring_ascii,
+    int: int.__repr__,
+    float: float.__repr__,  # finite: :func:`_column_values` gives None for the others
+    bool: lambda value: "true" if value else "false",
+}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -131,6 +180,11 @@ def iso_times(column: pd.Series) -> list[str | None]:
 
 
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cases first
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

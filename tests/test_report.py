@@ -51,6 +51,27 @@ def test_one_creator_per_line_is_the_same_json_value(report):
     assert len(creators) == len(report.creators)
 
 
+def test_each_creator_line_is_exactly_what_json_dumps_writes(report):
+    """Posts are written from their columns: the text must be json.dumps' own, byte for byte,
+    also for quotes, non-ASCII text, missing values and a creator without posts."""
+    from detector.report import CreatorReport
+
+    creators = report.creators.head(3).copy()
+    creators["creator_id"] = ['quote "q" \\', "caf\u00e9 \u2603", "no posts"]
+    creators.loc[1, "suspicion_index"] = np.nan
+    posts = report.posts.head(4).copy()
+    posts["creator_id"] = [creators["creator_id"][0]] * 2 + [creators["creator_id"][1]] * 2
+    posts["post_id"] = ["p,1", 'p"2', "\u00fc", "%s"]
+    posts["inauthentic_share"] = [0.1, np.nan, 1 / 3, 0.0]
+    posts["first_like_at"] = posts["first_like_at"].astype(object)
+    posts.loc[posts.index[2], "first_like_at"] = None
+    odd = CreatorReport(creators=creators, posts=posts, meta=report.meta)
+    lines = odd.to_json(creator_per_line=True).splitlines()
+    written = [line[4:].rstrip(",") for line in lines if line.startswith('    {"creator_id"')]
+    assert written == [json.dumps(creator) for creator in odd.to_dict()["creators"]]
+    assert json.loads(written[2])["posts"] == []
+
+
 def test_engagement_rates_are_given_when_followers_are_known(report):
     creators = report.creators
     assert (creators["authentic_engagement_rate"] <= creators["engagement_rate"] + 1e-12).all()
