@@ -546,22 +546,32 @@ def score_matrix(
     medians: dict[str, float],
     floors: dict[str, float] | None = None,
     ceilings: dict[str, float] | None = None,
+    flags_only: bool = False,
 ) -> pd.DataFrame:
     """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
-    compiled) feature set; shared by the full and the compiled model."""
+    compiled) feature set; shared by the full and the compiled model. ``flags_only``: only
+    ``flagged`` (the same flags; a compiled set then skips the forest for the likes whose flag
+    the head alone settles, :meth:`CompiledFeatureSet.flags`)."""
     values, imputed = _filled(matrix, medians, floors, ceilings)
-    scores = fitted.score(values)
-    calibration = fitted.calibration_scores
-    suspicion = rank_below(calibration, scores) / max(len(calibration), 1)
-    out = pd.DataFrame(
-        {
-            "score": scores,
-            "suspicion": suspicion,
-            "probability": fitted.probability(scores),
-            "flagged": above(scores, fitted.threshold),
-        },
-        index=matrix.index,
-    )
+    if flags_only:
+        if hasattr(fitted, "flags"):
+            flags = fitted.flags(values)
+        else:
+            flags = above(fitted.score(values), fitted.threshold)
+        out = pd.DataFrame({"flagged": flags}, index=matrix.index)
+    else:
+        scores = fitted.score(values)
+        calibration = fitted.calibration_scores
+        suspicion = rank_below(calibration, scores) / max(len(calibration), 1)
+        out = pd.DataFrame(
+            {
+                "score": scores,
+                "suspicion": suspicion,
+                "probability": fitted.probability(scores),
+                "flagged": above(scores, fitted.threshold),
+            },
+            index=matrix.index,
+        )
     out.attrs.update(
         features=list(matrix.columns),
         fpr=fitted.fpr,
@@ -624,6 +634,34 @@ class CompiledFeatureSet:
                 return self._score(matrix[first], threads)[inverse]
         return self._score(matrix, threads)
 
+    def flags(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """``above(self.score(matrix), self.threshold)``, the same flags, with the forest
+        scored only where the head leaves the flag open.
+
+        The blend ``w * P(fake) + (1 - w) * percentile`` grows with the forest's percentile,
+        which lies in [0, 1]: a like flagged at percentile 0 is flagged whatever the forest
+        says, and a like not flagged at percentile 1 is never flagged. Only the others (the
+        likes whose head probability sits within ``1 - w`` of the threshold) need the forest.
+        """
+        forest_trees, head_trees = self.traversals
+        if head_trees is None:
+            return above(self.score(matrix, threads), self.threshold)
+        matrix = np.asarray(matrix, dtype=np.float64)
+        threads = self.threads if threads is None else threads
+        w = self.supervised_weight
+        probability = self._head_probability(head_trees, matrix, threads)
+        flagged = above(w * probability + (1 - w) * 0.0, self.threshold)
+        open_ = ~flagged & above(w * probability + (1 - w) * 1.0, self.threshold)
+        if open_.any():
+            flagged[open_] = above(self.score(matrix[open_], threads), self.threshold)
+        return flagged
+
+    def _head_probability(
+        self, head_trees: Traversal, matrix: np.ndarray, threads: int | None
+    ) -> np.ndarray:
+        raw = self.head["baseline"][0] + head_trees.sums(matrix, threads)
+        return 1.0 / (1.0 + np.exp(-raw))
+
     def _score(self, matrix: np.ndarray, threads: int | None) -> np.ndarray:
         forest_trees, head_trees = self.traversals
         depths = forest_trees.sums(matrix, threads) / forest_trees.n_trees
@@ -631,8 +669,7 @@ class CompiledFeatureSet:
         if head_trees is None:
             return forest
         percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
-        raw = self.head["baseline"][0] + head_trees.sums(matrix, threads)
-        probability = 1.0 / (1.0 + np.exp(-raw))
+        probability = self._head_probability(head_trees, matrix, threads)
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
@@ -740,12 +777,14 @@ class CompiledModel:
         """Whether this feature set was compiled."""
         return names in self.sets
 
-    def score_features(self, features: pd.DataFrame) -> pd.DataFrame:
+    def score_features(self, features: pd.DataFrame, flags_only: bool = False) -> pd.DataFrame:
         """Same output as :meth:`AuthenticityModel.score_features`."""
         names = tuple(c for c in self.feature_names_in_ if c in features.columns)
         fitted = self.sets[names]
         matrix = features[list(names)]
-        return score_matrix(fitted, matrix, self.medians_, self.floors_, self.ceilings_)
+        return score_matrix(
+            fitted, matrix, self.medians_, self.floors_, self.ceilings_, flags_only=flags_only
+        )
 
 
 class Scorer:
@@ -766,11 +805,16 @@ class Scorer:
             self._full = self._load_full()
         return self._full
 
-    def score_features(self, features: pd.DataFrame) -> pd.DataFrame:
+    def loading_full_with(self, load_full: Any) -> Scorer:
+        """The same compiled arrays with another way to load the full model (for instance from
+        a file, so that the scorer pickles without it)."""
+        return Scorer(self.compiled, load_full)
+
+    def score_features(self, features: pd.DataFrame, flags_only: bool = False) -> pd.DataFrame:
         names = tuple(c for c in self.compiled.feature_names_in_ if c in features.columns)
         if self.compiled.supports(names):
-            return self.compiled.score_features(features)
-        return self.full.score_features(features)
+            return self.compiled.score_features(features, flags_only)
+        return self.full.score_features(features, flags_only)
 
     def report(self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None):  # noqa: ANN201
         """Creator report, as :meth:`AuthenticityModel.report`."""

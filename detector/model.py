@@ -425,15 +425,17 @@ class AuthenticityModel(BaseEstimator):
         """Like features of validated or raw likes for ``scope`` (default: the model's)."""
         return build_like_features(_validated(X), scope or self.scope)
 
-    def score_features(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Score like feature rows: ``score``, ``suspicion`` (0-1) and ``flagged`` per row."""
+    def score_features(self, features: pd.DataFrame, flags_only: bool = False) -> pd.DataFrame:
+        """Score like feature rows: ``score``, ``suspicion`` (0-1), ``probability`` and
+        ``flagged`` per row (``flags_only``: ``flagged`` alone, the same flags, as a creator
+        report needs them)."""
         check_is_fitted(self, "reference_")
         names = tuple(c for c in self.feature_names_in_ if c in features.columns)
         if not names:
             raise NotEnoughDataError("no feature in common with the model's reference")
         fitted = self.feature_set(names)
         matrix = features[list(names)]
-        return score_matrix(fitted, matrix, self.medians_, *self._caps())
+        return score_matrix(fitted, matrix, self.medians_, *self._caps(), flags_only=flags_only)
 
     def score_samples(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """Suspicion score per like (higher = more suspicious)."""

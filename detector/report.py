@@ -324,7 +324,7 @@ def build_report(
     chunked and distributed engines do for each partition of whole creators.
     """
     built = build_like_features(likes) if features is None else features
-    scored = model.score_features(built.values)
+    scored = model.score_features(built.values, flags_only=not include_likes)
     fpr, tpr = scored.attrs["fpr"], scored.attrs["tpr"]
     flags = scored["flagged"].to_numpy()
     # grouped by integer codes; ids are read back for one row per creator or post only

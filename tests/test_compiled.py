@@ -302,6 +302,33 @@ def test_dedup_and_threads_give_the_same_scores(monkeypatch, model, test_world):
     np.testing.assert_allclose(plain, model.feature_set(names).score(X), atol=1e-9, rtol=0)
 
 
+def test_flags_alone_are_the_flags_of_the_scores_with_fewer_forest_rows(
+    monkeypatch, model, test_world
+):
+    """Likes whose flag the head settles whatever the forest's percentile (in [0, 1]) skip the
+    forest; the flags equal those of the full scores, also with the threshold moved to where
+    many likes are open."""
+    from detector.features import build_like_features
+
+    features = build_like_features(test_world[0]).values
+    names = tuple(c for c in model.feature_names_in_ if c in features.columns)
+    X = features[list(names)].fillna(model.medians_).to_numpy()
+    fitted = compiled.CompiledModel.from_model(model).sets[names]
+    assert fitted.supervised_weight > 0
+    forest = fitted.traversals[0]
+    forest_rows = []
+    sums = forest.sums
+    monkeypatch.setattr(forest, "sums", lambda m, t=None: forest_rows.append(len(m)) or sums(m, t))
+    scores = fitted.score(X, threads=1)
+    for threshold in (fitted.threshold, float(np.median(scores))):
+        monkeypatch.setattr(fitted, "threshold", threshold)
+        forest_rows.clear()
+        flags = fitted.flags(X, threads=1)
+        assert np.array_equal(flags, compiled.above(scores, threshold))
+        assert 0 < sum(forest_rows) < len(X)  # some likes were open, not all
+        assert flags.any() and not flags.all()
+
+
 def test_compiled_scorer_reports_like_the_model_and_pickles(model, test_world):
     model = copy.deepcopy(model)  # scoring below fits a feature set: keep the shared model as is
     likes = test_world[0]

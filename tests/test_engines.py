@@ -486,6 +486,27 @@ def test_input_not_grouped_by_creator_is_spilled(likes, small_model, tmp_path, m
         score_parquet_chunked(path, small_model, read_grouped=True)
 
 
+def test_workers_receive_the_compiled_model_and_load_the_full_one_only_if_needed(
+    small_model, likes, tmp_path
+):
+    import pickle
+
+    from detector.compiled import compiled_scorer
+    from detector.engines import warm_model
+    from detector.engines.chunked import _for_workers
+
+    warm_model(small_model, likes.columns, "creator")
+    scorer = compiled_scorer(small_model)
+    sent = _for_workers(scorer, small_model, tmp_path)
+    assert len(pickle.dumps(sent)) < len(pickle.dumps(scorer)) / 3
+    received = pickle.loads(pickle.dumps(sent))
+    features = small_model.features(likes.drop(columns=["username"]), scope="creator").values
+    assert not received.compiled.supports(tuple(features.columns))  # needs the full model
+    pd.testing.assert_frame_equal(
+        received.score_features(features), small_model.score_features(features)
+    )
+
+
 def test_small_input_is_spilled_and_scored_in_this_process(data, small_model, monkeypatch):
     import detector.engines.chunked as chunked
 
