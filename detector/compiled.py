@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detector import _jit
 from detector._sorted import count_below
 from detector._threads import map_row_chunks
 
@@ -255,8 +256,6 @@ class Traversal:
                 f"expected a matrix of at least {self.n_features} columns, got shape {data.shape}"
             )
         if jit is None:
-            from detector import _jit
-
             jit = len(data) >= _jit.JIT_FROM_ROWS and _jit.jit_enabled()
         if jit:
             from detector._jit import tree_sums
@@ -616,14 +615,18 @@ class CompiledFeatureSet:
         return self._traversals
 
     def score(
-        self, matrix: np.ndarray, threads: int | None = None, dedup: bool = True
+        self,
+        matrix: np.ndarray,
+        threads: int | None = None,
+        dedup: bool = True,
+        jit: bool | None = None,
     ) -> np.ndarray:
         """Suspicion scores of a filled feature matrix, as :meth:`FittedFeatureSet.score`.
 
         Identical rows are scored once when ``dedup`` (and there are at least
         :data:`MIN_ROWS_DEDUP` rows); chunks of rows run on up to ``threads`` threads (default:
         the ``threads`` attribute, else :func:`detector._threads.cpu_threads`). Neither changes
-        any score.
+        any score; nor does ``jit`` (:meth:`Traversal.sums`).
         """
         matrix = np.asarray(matrix, dtype=np.float64)
         threads = self.threads if threads is None else threads
@@ -631,8 +634,8 @@ class CompiledFeatureSet:
             found = distinct_rows(matrix)
             if found is not None:
                 first, inverse = found
-                return self._score(matrix[first], threads)[inverse]
-        return self._score(matrix, threads)
+                return self._score(matrix[first], threads, jit)[inverse]
+        return self._score(matrix, threads, jit)
 
     def flags(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
         """``above(self.score(matrix), self.threshold)``, the same flags, with the forest
@@ -653,23 +656,32 @@ class CompiledFeatureSet:
         flagged = above(w * probability + (1 - w) * 0.0, self.threshold)
         open_ = ~flagged & above(w * probability + (1 - w) * 1.0, self.threshold)
         if open_.any():
-            flagged[open_] = above(self.score(matrix[open_], threads), self.threshold)
+            # the compiled kernels if the head used them, however few the open likes
+            jit = None if len(matrix) < _jit.JIT_FROM_ROWS else _jit.jit_enabled()
+            scores = self.score(matrix[open_], threads, jit=jit)
+            flagged[open_] = above(scores, self.threshold)
         return flagged
 
     def _head_probability(
-        self, head_trees: Traversal, matrix: np.ndarray, threads: int | None
+        self,
+        head_trees: Traversal,
+        matrix: np.ndarray,
+        threads: int | None,
+        jit: bool | None = None,
     ) -> np.ndarray:
-        raw = self.head["baseline"][0] + head_trees.sums(matrix, threads)
+        raw = self.head["baseline"][0] + head_trees.sums(matrix, threads, jit)
         return 1.0 / (1.0 + np.exp(-raw))
 
-    def _score(self, matrix: np.ndarray, threads: int | None) -> np.ndarray:
+    def _score(
+        self, matrix: np.ndarray, threads: int | None, jit: bool | None = None
+    ) -> np.ndarray:
         forest_trees, head_trees = self.traversals
-        depths = forest_trees.sums(matrix, threads) / forest_trees.n_trees
+        depths = forest_trees.sums(matrix, threads, jit) / forest_trees.n_trees
         forest = 2.0 ** (-depths / self.forest["normaliser"][0])
         if head_trees is None:
             return forest
         percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
-        probability = self._head_probability(head_trees, matrix, threads)
+        probability = self._head_probability(head_trees, matrix, threads, jit)
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
 
     def probability(self, scores: np.ndarray) -> np.ndarray:

@@ -318,7 +318,9 @@ def test_flags_alone_are_the_flags_of_the_scores_with_fewer_forest_rows(
     forest = fitted.traversals[0]
     forest_rows = []
     sums = forest.sums
-    monkeypatch.setattr(forest, "sums", lambda m, t=None: forest_rows.append(len(m)) or sums(m, t))
+    monkeypatch.setattr(
+        forest, "sums", lambda m, t=None, j=None: forest_rows.append(len(m)) or sums(m, t, j)
+    )
     scores = fitted.score(X, threads=1)
     for threshold in (fitted.threshold, float(np.median(scores))):
         monkeypatch.setattr(fitted, "threshold", threshold)
