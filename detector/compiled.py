@@ -18,7 +18,8 @@ are scored once (:func:`distinct_rows`).
 Every row's result depends on that row alone and the per-tree values are added in tree order, so
 none of this changes a score by a single bit. From :data:`detector._jit.JIT_FROM_ROWS` rows the
 same node tables are walked by a numba kernel instead (:mod:`detector._jit`; same sums, bit for
-bit).
+bit). When only flags are wanted (a creator report), :meth:`CompiledFeatureSet.flags` scores the
+forest only for the likes whose flag the boosting head leaves open.
 """
 
 from __future__ import annotations
