@@ -26,6 +26,7 @@ from detector.features.arrays import (
     IdCodes,
     distinct_inverse,
     distinct_per_group,
+    first_rows,
     pair_codes,
     row_codes,
 )
@@ -108,19 +109,12 @@ def _pair_codes(ids: IdCodes) -> np.ndarray:
     return pair_codes(ids.creator - ids.creator.min(), ids.liker - ids.liker.min())
 
 
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """Index of the first row of each code (dense codes from 0), in code order."""
-    first = np.full(int(codes.max()) + 1 if len(codes) else 0, len(codes), dtype=np.intp)
-    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.intp))
-    return first
-
-
 def _creator_likers(ids: IdCodes) -> np.ndarray:
     """Number of distinct likers of each row's creator."""
     if len(ids.creator) == 0:
         return np.zeros(0, dtype=np.intp)
     creator = ids.creator - ids.creator.min()
-    return np.bincount(creator[_first_rows(_pair_codes(ids))])[creator]
+    return np.bincount(creator[first_rows(_pair_codes(ids))])[creator]
 
 
 def _crowding(key: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -143,7 +137,7 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
     query = ids.creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
     pair = _pair_codes(ids)
-    first = _first_rows(pair)  # the first like of each creator-liker pair counts its liker
+    first = first_rows(pair)  # the first like of each creator-liker pair counts its liker
     key = np.sort(query[first[~missing[first]]])
     # a liker's likes of one creator almost always share their day: look it up once per pair
     pair_query = query[first]
