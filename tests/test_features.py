@@ -97,6 +97,14 @@ def test_absent_optional_columns_remove_their_features_and_say_why(tiny_likes):
     assert not built.values.isna().any().any()
 
 
+def test_a_column_counts_as_present_by_any_value_not_only_its_first(tiny_likes):
+    likes = tiny_likes.assign(following=[None, 20, None, None], tags=[["x", "z"], [], None, ["y"]])
+    likes["username"] = None
+    built = build_like_features(validate_likes(likes, "t"))
+    assert "following_followers_log_ratio" in built.names  # first value missing, not all
+    assert built.missing["username_digit_share"] == ["username"]  # no value at all
+
+
 def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_likes):
     built = build_like_features(
         validate_likes(tiny_likes[["creator_id", "post_id", "liker_id", "liked_at"]], "t")

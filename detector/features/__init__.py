@@ -128,7 +128,12 @@ def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
 
 def _has_values(column: pd.Series) -> bool:
     """Whether the column holds any value (its first row settles it, in most columns)."""
-    return len(column) > 0 and (not pd.isna(column.iloc[0]) or bool(column.notna().any()))
+    if len(column) == 0:
+        return False
+    first = column.iloc[0]
+    if pd.api.types.is_scalar(first) and not pd.isna(first):
+        return True
+    return bool(column.notna().any())
 
 
 def finish_features(
