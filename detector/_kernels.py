@@ -161,7 +161,8 @@ def count_below(sorted_values: np.ndarray, values: np.ndarray, out: np.ndarray) 
 
     The range of the numbers is cut into about twice as many equal bins as there are values,
     and each value is searched for among the few numbers of its bin and the bins either side
-    (10x faster than numpy's search over all of them, measured on 6,551 calibration scores).
+    (4.6x faster than numpy's search over all of them: 484k scores among 6,551 calibration
+    scores, 7.5 ms against 34 ms, one core).
     Steps to the exact count follow, so rounding in the bin cannot change a count."""
     n = sorted_values.shape[0]
     numbers = n  # a NaN value goes after every number
