@@ -48,15 +48,19 @@ class CreatorReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready report: ``meta`` and one object per creator with its posts."""
-        posts_by_creator: dict[Any, list[dict[str, Any]]] = {}
-        post_creators = self.posts["creator_id"].tolist()
-        post_records = _records(self.posts.drop(columns="creator_id"))
-        for creator, post in zip(post_creators, post_records, strict=True):
-            posts_by_creator.setdefault(creator, []).append(post)
+        posts_by_creator = self._posts_by_creator(_records)
         creators = self._creator_records()
         for record in creators:
             record["posts"] = posts_by_creator.get(record["creator_id"], [])
         return {"meta": _jsonable(self.meta), "creators": creators}
+
+    def _posts_by_creator(self, convert: Any) -> dict[Any, list[Any]]:
+        """Each creator's posts, converted by ``convert`` (rows to JSON-ready objects or text)."""
+        grouped: dict[Any, list[Any]] = {}
+        converted = convert(self.posts.drop(columns="creator_id"))
+        for creator, post in zip(self.posts["creator_id"].tolist(), converted, strict=True):
+            grouped.setdefault(creator, []).append(post)
+        return grouped
 
     def _creator_records(self) -> list[dict[str, Any]]:
         """One JSON-ready object per creator, without its posts."""
@@ -76,11 +80,7 @@ class CreatorReport:
         if not creator_per_line:
             return json.dumps(self.to_dict(), indent=indent)
         meta = json.dumps(_jsonable(self.meta), indent=indent).replace("\n", "\n  ")
-        posts_by_creator: dict[Any, list[str]] = {}
-        post_creators = self.posts["creator_id"].tolist()
-        post_texts = _json_objects(self.posts.drop(columns="creator_id"))
-        for creator, text in zip(post_creators, post_texts, strict=True):
-            posts_by_creator.setdefault(creator, []).append(text)
+        posts_by_creator = self._posts_by_creator(_json_objects)
         lines = []
         for record in self._creator_records():
             posts = ", ".join(posts_by_creator.get(record["creator_id"], []))

@@ -10,8 +10,9 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
 - **Pass 0, spill.** The input is streamed by record batches (``pyarrow.dataset``, reading
   only the contract columns). Each batch is validated (:func:`detector.schema.validate_likes`;
   errors name the file and the row within it), keeps its position in the input as an order key,
-  and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files; lz4-compressed unless they fit easily in free memory, :func:`spill_compression`) by a
-  stable hash of ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process).
+  and its rows go to one of ``K`` temporary *buckets* (Arrow IPC files; lz4-compressed unless
+  they fit easily in free memory, :func:`spill_compression`) by a stable hash of
+  ``creator_id`` (:func:`pandas.util.hash_array`, the same in every process).
   Every creator's likes thus land in one bucket. ``K`` is given, or chosen so that a bucket holds about
   :data:`BUCKET_ROWS` likes (at most :data:`MAX_AUTO_BUCKETS`). With several workers (the same
   rule as pass 2) the input's row groups are split into contiguous ranges of about equal rows,
@@ -56,7 +57,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -281,7 +282,8 @@ def _dump(value: object, path: Path) -> None:
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _no_likes(path: str | Path, creators: list[str] | None) -> None:
+def _no_likes(path: str | Path, creators: list[str] | None) -> NoReturn:
+    """Raise the error for an input with no likes of the creators asked for."""
     listed = ", ".join(creators or [])
     raise SchemaError(f"{path}: no likes for creator(s) {listed}")
 
@@ -612,8 +614,7 @@ def _spill(
             written.append(result)
     buckets = sorted(set().union(*written))
     if not buckets:
-        listed = ", ".join(creators or [])
-        raise SchemaError(f"{name}: no likes for creator(s) {listed}")
+        _no_likes(name, creators)
     return [
         tuple(_part(folder, b, index) for index, done in enumerate(written) if b in done)
         for b in buckets

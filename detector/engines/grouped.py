@@ -5,8 +5,9 @@ the input (files in order, row groups in order), the chunked engine needs no buc
 rows that starts and ends at creator boundaries already holds whole creators. Its pass 0 (the
 spill, about a quarter of the time at 5M likes) is then replaced by
 
-- :func:`plan`: one read of the ``creator_id`` column, dictionary-encoded as Parquet stores it (0.08 s at 20M likes: runs are found on the codes, not the strings), which checks
-  that no creator comes back after another one started, and cuts the input into *tasks*: the
+- :func:`plan`: one read of the ``creator_id`` column, dictionary-encoded as Parquet stores it
+  (0.08 s at 20M likes: runs are found on the codes, not the strings), which checks that no
+  creator comes back after another one started, and cuts the input into *tasks*: the
   rows from the first creator boundary of a row group to the first one of the next task's row
   group. A task thus reads its row group and the head of the next one (streamed, so the rest of
   that group is not decoded). With fewer row groups than twice the workers, each is cut in

@@ -35,13 +35,10 @@ class PostTimeline(NamedTuple):
 
     key: np.ndarray
     order: np.ndarray
-
-    @property
-    def exact(self) -> bool:
-        """Whether ``key`` sorts ascending: likes of different posts are then at least 2**34
-        seconds apart in it, so a window of seconds never reaches another post (False only
-        when the key overflowed, for spans of centuries or half a billion posts)."""
-        return len(self.key) < 2 or bool(np.all(self.key[1:] >= self.key[:-1]))
+    exact: bool = True
+    """Whether ``key`` sorts ascending: likes of different posts are then at least 2**34
+    seconds apart in it, so a window of seconds never reaches another post (False only when
+    the key overflowed, for spans of centuries or half a billion posts)."""
 
 
 def post_timeline(post: np.ndarray, liked: np.ndarray) -> PostTimeline:
@@ -55,8 +52,8 @@ def post_timeline(post: np.ndarray, liked: np.ndarray) -> PostTimeline:
     key = post.astype(np.int64) * (1 << 34) + since
     if since.max() >= 1 << 34 or post.max() >= 1 << 29:  # the key overflows: sort two keys
         order = np.lexsort((liked, post))
-    else:
-        order = np.argsort(key, kind="stable")
+        return PostTimeline(key[order], order, exact=False)
+    order = np.argsort(key, kind="stable")
     return PostTimeline(key[order], order)
 
 
@@ -86,7 +83,7 @@ def timing_features(
     liked = seconds(likes["liked_at"])
     n = len(liked)
     timeline = post_timeline(post, liked) if timeline is None else timeline
-    key, order = timeline
+    order = timeline.order
     p, t = post[order], liked[order]
     starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
     counts = np.diff(np.r_[starts, n])
