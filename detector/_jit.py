@@ -66,6 +66,14 @@ def prepare() -> None:
         kernels.ready()
 
 
+def kernels_for(rows: int) -> Any:
+    """The compiled kernels for an input of ``rows`` values, or None: below
+    :data:`JIT_FROM_ROWS` (numba is then never imported), without numba, or turned off."""
+    if rows < JIT_FROM_ROWS or not jit_enabled():
+        return None
+    return _kernels()
+
+
 @cache
 def _kernels() -> Any:
     """The module of compiled kernels (:mod:`detector._kernels`), or None without numba."""

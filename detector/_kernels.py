@@ -1,5 +1,6 @@
-"""The numba kernels behind :mod:`detector._jit` (tree sums) and :mod:`detector._sorted`
-(counts over sorted arrays), imported only when an input is large enough to use them.
+"""The numba kernels behind :mod:`detector._jit` (tree sums), :mod:`detector._sorted` (counts
+over sorted arrays) and the timing features (:mod:`detector.features.timing`), imported only
+when an input is large enough to use them.
 
 Defined at module level, so that numba's on-disk cache finds them again in a new process (a
 kernel defined inside a function was compiled again in every process: about 3 s for both).
@@ -216,6 +217,72 @@ def window_counts(sorted_keys: np.ndarray, half_width: int, out: np.ndarray) -> 
         while hi < n and sorted_keys[hi] <= key + half_width:
             hi += 1
         out[i] = hi - lo
+
+
+@numba.njit(nogil=True, cache=True)
+def post_timing(
+    post: np.ndarray,
+    liked: np.ndarray,
+    published: np.ndarray,
+    neighbours: np.ndarray,
+    window: float,
+    out: np.ndarray,
+) -> None:
+    """The timing values of likes ordered by post, then time, in one pass over each post's
+    likes, with the arithmetic of :func:`detector.features.timing.timing_values`:
+    ``out[0]`` the delay after publication in minutes (at least 0), ``out[1]`` the gap to the
+    previous like in seconds, ``out[2]`` the burst density and ``out[3]`` the hour of day.
+
+    ``published`` holds each like's post publication time in nanoseconds (the int64 of NaT
+    when unknown), or nothing when the table has no such column."""
+    n = post.shape[0]
+    has_published = published.shape[0] == n
+    unknown = np.iinfo(np.int64).min
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and post[end] == post[start]:
+            end += 1
+        first, last, size = liked[start], liked[end - 1], float(end - start)
+        for i in range(start, end):
+            t = liked[i]
+            origin = float(first)
+            if has_published and published[i] != unknown:
+                origin = float(min(published[i] // 1_000_000_000, t))
+            delay = float(t) - origin
+            span = max(float(last) - origin, 1.0)
+            if i == start:
+                gap = delay if delay > 0 else span / size
+            else:
+                gap = float(t - liked[i - 1])
+            if (i + 1 < end and liked[i + 1] == t) or (i > start and liked[i - 1] == t):
+                gap = 0.0
+            expected = (size - 1) * min(window / max(span, window), 1.0)
+            out[0, i] = max(delay, 0.0) / 60.0
+            out[1, i] = max(gap, 0.0)
+            out[2, i] = neighbours[i] / (expected + 1.0)
+            out[3, i] = (t % 86_400) / 3_600.0
+        start = end
+
+
+@numba.njit(nogil=True, cache=True)
+def restore_with_offsets(
+    values: np.ndarray,
+    peaks: np.ndarray,
+    creators: np.ndarray,
+    order: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``out[:, order] = values`` for likes in timeline order, with the last row of ``values``
+    (hours of day) replaced by each like's distance in hours to its creator's peak hour
+    (``peaks[creators[i]]``, hours) around the clock."""
+    last = values.shape[0] - 1
+    for i in range(values.shape[1]):
+        j = order[i]
+        for c in range(last):
+            out[c, j] = values[c, i]
+        offset = abs(values[last, i] - peaks[creators[i]]) % 24.0
+        out[last, j] = min(offset, 24.0 - offset)
 
 
 @numba.njit(cache=True)

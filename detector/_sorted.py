@@ -17,18 +17,12 @@ from detector import _jit
 __all__ = ["count_below", "window_counts"]
 
 
-def _kernels(rows: int) -> object | None:
-    if rows < _jit.JIT_FROM_ROWS or not _jit.jit_enabled():
-        return None
-    return _jit._kernels()
-
-
 def count_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
     """How many of ``sorted_values`` (ascending, NaN last) are less than each value:
     ``np.searchsorted(sorted_values, values, "left")``."""
     sorted_values = np.asarray(sorted_values, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    kernels = _kernels(values.size)
+    kernels = _jit.kernels_for(values.size)
     if kernels is None or values.ndim != 1:
         return np.searchsorted(sorted_values, values, side="left")
     out = np.empty(len(values), dtype=np.intp)
@@ -39,7 +33,7 @@ def count_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
 def window_counts(sorted_keys: np.ndarray, half_width: int) -> np.ndarray:
     """For each of ``sorted_keys`` (int64, ascending), how many keys lie within ``half_width``
     of it, both ends included."""
-    kernels = _kernels(len(sorted_keys))
+    kernels = _jit.kernels_for(len(sorted_keys))
     if kernels is None:
         lo = np.searchsorted(sorted_keys, sorted_keys - half_width, side="left")
         hi = np.searchsorted(sorted_keys, sorted_keys + half_width, side="right")

@@ -63,6 +63,57 @@ def test_timing_features_on_known_values(tiny_likes):
     np.testing.assert_allclose(np.expm1(values["log_gap_seconds"])[3], 3600.0)
 
 
+def _timing_edge_cases(seed: int, n: int = 6000) -> pd.DataFrame:
+    """Likes with ties within a second, posts of one like, publication times unknown, after
+    the first like or before 1970, and creators whose likes straddle midnight."""
+    rng = np.random.default_rng(seed)
+    post = rng.integers(0, n // 8, n)
+    base = np.where(post % 7 == 0, -3 * 10**8, 1.7 * 10**9).astype(np.int64)
+    liked = base + post * 5000 + rng.integers(0, 4 * 86_400, n) // np.where(post % 3, 1, 900)
+    published = base + post * 5000 + rng.integers(-3600, 600, n)
+    frame = pd.DataFrame(
+        {
+            "creator_id": (post % 11).astype(str),
+            "post_id": post.astype(str),
+            "liker_id": rng.integers(0, n, n).astype(str),
+            "liked_at": pd.to_datetime(liked, unit="s", utc=True),
+            "post_published_at": pd.to_datetime(published, unit="s", utc=True),
+        }
+    )
+    frame.loc[post % 5 == 0, "post_published_at"] = pd.NaT
+    return frame
+
+
+@pytest.mark.parametrize("published", [True, False])
+def test_timing_kernels_give_the_numpy_values_bit_for_bit(monkeypatch, published):
+    pytest.importorskip("numba")
+    from detector import _jit
+    from detector.features.timing import post_timeline, seconds, timing_features
+
+    likes = validate_likes(_timing_edge_cases(7), "test")
+    if not published:
+        likes = likes.drop(columns="post_published_at")
+    ids = IdCodes.of(likes)
+    timeline = post_timeline(ids.post, seconds(likes["liked_at"]))
+    monkeypatch.setenv(_jit.ENV, "0")
+    expected = timing_features(likes, ids.post, ids.creator, timeline)
+    monkeypatch.delenv(_jit.ENV)
+    monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    compiled = timing_features(likes, ids.post, ids.creator, timeline)
+    assert list(compiled) == list(expected)
+    for name, values in expected.items():
+        assert np.array_equal(compiled[name], values), name
+    assert (np.expm1(expected["log_gap_seconds"]) == 0).sum() >= 20  # ties were exercised
+
+
+def test_hour_angles_from_the_day_table_equal_computed_ones():
+    from detector.features.timing import _cos_sin, _cos_sin_of_day
+
+    seconds_of_day = np.random.default_rng(8).integers(0, 86_400, 50_000)
+    table, computed = _cos_sin_of_day(seconds_of_day), _cos_sin(seconds_of_day)
+    assert all(np.array_equal(a, b) for a, b in zip(table, computed, strict=True))
+
+
 def test_burst_density_is_high_inside_a_burst_and_near_one_for_steady_likes():
     steady = pd.DataFrame(
         {

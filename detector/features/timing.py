@@ -6,11 +6,13 @@ segments; no Python loop per like, post or creator.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from detector import _jit
 from detector._sorted import window_counts
 from detector.features.arrays import pair_codes
 
@@ -77,6 +79,9 @@ def timing_features(
 
     ``post`` (:func:`post_codes`), ``creator`` (integer codes of ``creator_id``) and
     ``timeline`` (:func:`post_timeline`) are computed from ``likes`` when not given.
+    From :data:`detector._jit.JIT_FROM_ROWS` likes the per-like arithmetic runs as numba kernels
+    (:func:`detector._kernels.post_timing`), with the same operations in the same order: the
+    same values, bit for bit (tested); logarithms and angles stay numpy's.
     """
     post = post_codes(likes) if post is None else post
     creator = pd.factorize(likes["creator_id"])[0] if creator is None else creator
@@ -85,6 +90,54 @@ def timing_features(
     timeline = post_timeline(post, liked) if timeline is None else timeline
     order = timeline.order
     p, t = post[order], liked[order]
+    published = None
+    if "post_published_at" in likes.columns:
+        published = likes["post_published_at"].to_numpy("datetime64[ns]")[order]
+    neighbours = neighbour_counts(timeline, BURST_HALF_WINDOW_SECONDS)
+    kernels = _jit.kernels_for(n)
+    if kernels is None:
+        values = timing_values(p, t, published, neighbours)
+    else:
+        values = np.empty((4, n))
+        kernels.post_timing(
+            p.astype(np.int64, copy=False),
+            t,
+            np.zeros(0, np.int64) if published is None else published.view(np.int64),
+            neighbours,
+            2.0 * BURST_HALF_WINDOW_SECONDS,
+            values,
+        )
+    np.log1p(values[:3], out=values[:3])
+    creators = creator[order]
+    peaks = _peak_hours(creators, _cos_sin_of_day(t % 86_400))
+    if kernels is None:
+        offset = np.abs(values[3] - peaks[creators]) % 24.0
+        values[3] = np.minimum(offset, 24.0 - offset)
+        out = np.empty_like(values)
+        out[:, order] = values
+    else:
+        out = np.empty_like(values)
+        kernels.restore_with_offsets(values, peaks, creators, order, out)
+    names = ("log_delay_minutes", "log_gap_seconds", "log_burst_density", "hour_offset")
+    return dict(zip(names, out, strict=True))
+
+
+def timing_values(
+    post: np.ndarray,
+    liked: np.ndarray,
+    published: np.ndarray | None,
+    neighbours: np.ndarray,
+) -> np.ndarray:
+    """For likes in timeline order (post codes, seconds, publication times as datetime64[ns]
+    or None, neighbours within the burst window): rows of delay in minutes (at least 0), gap
+    to the previous like of the post in seconds (at least 0), burst density and hour of day.
+
+    The delay runs from publication, or from the post's first like when that is unknown (or
+    later); a post's first gap is its delay, or the mean gap of its likes without one; likes in
+    the same second have gap 0 (their order among them is arbitrary). The burst density is
+    ``(neighbours + 1) / (expected neighbours + 1)`` for likes spread evenly over the post."""
+    p, t = post, liked
+    n = len(t)
     starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
     counts = np.diff(np.r_[starts, n])
     segment = np.repeat(np.arange(len(starts)), counts)
@@ -93,8 +146,7 @@ def timing_features(
     size = counts[segment].astype("float64")
 
     origin = first.astype("float64")
-    if "post_published_at" in likes.columns:
-        published = likes["post_published_at"].to_numpy("datetime64[ns]")[order]
+    if published is not None:
         known = ~np.isnat(published)
         pub_seconds = published.astype("int64") // 1_000_000_000
         origin = np.where(known, np.minimum(pub_seconds, t).astype("float64"), origin)
@@ -108,33 +160,46 @@ def timing_features(
     same_post_next = np.r_[p[1:] == p[:-1], False]
     tied_next = same_post_next & np.r_[t[1:] == t[:-1], False]
     tied = tied_next | np.r_[False, tied_next[:-1]]
-    gap[tied] = 0.0  # likes in the same second: order among them is arbitrary
+    gap[tied] = 0.0
 
-    neighbours = neighbour_counts(timeline, BURST_HALF_WINDOW_SECONDS)
     window = 2.0 * BURST_HALF_WINDOW_SECONDS
     expected = (size - 1) * np.minimum(window / np.maximum(span, window), 1.0)
-    density = neighbours / (expected + 1.0)  # (neighbours + 1) / (expected neighbours + 1)
+    values = np.empty((4, n))
+    values[0] = np.maximum(delay, 0.0) / 60.0
+    values[1] = np.maximum(gap, 0.0)
+    values[2] = neighbours / (expected + 1.0)
+    values[3] = (t % 86_400) / 3_600.0
+    return values
 
-    hour = (t % 86_400) / 3_600.0
-    angle = hour * (2 * np.pi / 24.0)
-    creators = creator[order]
-    frame = pd.DataFrame({"creator": creators, "cos": np.cos(angle), "sin": np.sin(angle)})
+
+def _peak_hours(creators: np.ndarray, cos_sin: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per creator code, the circular mean of its likes' hours of day (in hours)."""
+    cos, sin = cos_sin
+    frame = pd.DataFrame({"creator": creators, "cos": cos, "sin": sin})
     means = frame.groupby("creator", sort=False)[["cos", "sin"]].mean()
-    peaks = np.zeros(int(creators.max()) + 1 if n else 0)  # the peak hour, per creator code
+    peaks = np.zeros(int(creators.max()) + 1 if len(creators) else 0)
     peaks[means.index.to_numpy()] = np.arctan2(means["sin"].to_numpy(), means["cos"].to_numpy())
-    peak = peaks[creators] * (24.0 / (2 * np.pi))
-    offset = np.abs(hour - peak) % 24.0
-    offset = np.minimum(offset, 24.0 - offset)
+    return peaks * (24.0 / (2 * np.pi))
 
-    sorted_values = {
-        "log_delay_minutes": np.log1p(np.maximum(delay, 0.0) / 60.0),
-        "log_gap_seconds": np.log1p(np.maximum(gap, 0.0)),
-        "log_burst_density": np.log1p(density),
-        "hour_offset": offset,
-    }
-    out = {}
-    for name, values in sorted_values.items():
-        restored = np.empty(n, dtype="float64")
-        restored[order] = values
-        out[name] = restored
-    return out
+
+TABLE_FROM_ROWS = 20_000
+"""Likes from which the cosine and sine of their hour angle are looked up in a table of the
+86,400 seconds of a day rather than computed (the same numbers: the table holds numpy's)."""
+
+
+def _cos_sin_of_day(second_of_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine and sine of the hour angle ``hour * 2 pi / 24`` of each second of the day."""
+    if len(second_of_day) < TABLE_FROM_ROWS:
+        return _cos_sin(second_of_day)
+    cos, sin = _day_table()
+    return cos[second_of_day], sin[second_of_day]
+
+
+def _cos_sin(second_of_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    angle = (second_of_day / 3_600.0) * (2 * np.pi / 24.0)
+    return np.cos(angle), np.sin(angle)
+
+
+@cache
+def _day_table() -> tuple[np.ndarray, np.ndarray]:
+    return _cos_sin(np.arange(86_400, dtype=np.int64))
