@@ -285,6 +285,27 @@ def restore_with_offsets(
         out[last, j] = min(offset, 24.0 - offset)
 
 
+@numba.njit(nogil=True, cache=True)
+def fill_column(
+    source: np.ndarray, target: np.ndarray, median: float, floor: float, ceiling: float
+) -> int:
+    """``target``: ``source`` with missing values set to ``median``, then raised to ``floor``
+    and lowered to ``ceiling`` with the rules of ``np.maximum`` and ``np.minimum`` (NaN,
+    -inf and inf leave a value as it is); returns how many values were missing."""
+    missing = 0
+    for i in range(source.shape[0]):
+        x = source[i]
+        if x != x:
+            missing += 1
+            x = median
+        if not (x >= floor or x != x):
+            x = floor
+        if not (x <= ceiling or x != x):
+            x = ceiling
+        target[i] = x
+    return missing
+
+
 @numba.njit(cache=True)
 def ready() -> int:
     """A trivial kernel: calling it once starts numba's code generator (about 0.25 s), so that

@@ -526,9 +526,17 @@ def _filled(
     """:func:`model_input` and how many values were missing, counted as they are filled."""
     columns = np.empty(matrix.shape[::-1], dtype=np.float64)  # one feature per row
     missing_values = 0
+    kernels = _jit.kernels_for(len(matrix))
     for j, name in enumerate(matrix.columns):
         column = columns[j]
-        column[:] = matrix[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        source = matrix[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        if kernels is not None:  # one pass, the same values (NaN, -inf, inf: no change)
+            median = float(medians.get(name, np.nan))
+            floor = float((floors or {}).get(name, -np.inf))
+            ceiling = float((ceilings or {}).get(name, np.inf))
+            missing_values += kernels.fill_column(source, column, median, floor, ceiling)
+            continue
+        column[:] = source
         missing = np.isnan(column)
         missing_values += int(np.count_nonzero(missing))
         if name in medians:

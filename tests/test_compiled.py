@@ -387,3 +387,27 @@ def test_dropping_finished_pairs_from_the_walk_changes_nothing(boosting, data, m
     np.testing.assert_allclose(
         trees["baseline"][0] + got, boosting._raw_predict(X).ravel(), atol=1e-9, rtol=0
     )
+
+
+def test_the_fill_kernel_gives_the_numpy_model_input(monkeypatch):
+    pytest.importorskip("numba")
+    import pandas as pd
+
+    from detector import _jit
+
+    rng = np.random.default_rng(9)
+    values = rng.standard_normal((3000, 5))
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[:20] = [[-0.0, 0.0, np.inf, -np.inf, 2.0]] * 20
+    matrix = pd.DataFrame(values, columns=list("abcde"))
+    matrix["f"] = rng.integers(0, 5, len(matrix))  # an integer column converts too
+    medians = {"a": 0.5, "b": -1.0, "c": 0.0, "f": 2}
+    floors, ceilings = {"a": 0.0, "d": -0.5, "f": 1}, {"b": 0.25, "c": 1.0, "e": np.nan}
+    monkeypatch.setenv(_jit.ENV, "0")
+    expected, missing = compiled._filled(matrix, medians, floors, ceilings)
+    monkeypatch.delenv(_jit.ENV)
+    monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    filled, counted = compiled._filled(matrix, medians, floors, ceilings)
+    assert counted == missing == int(np.isnan(values).sum())
+    np.testing.assert_array_equal(filled, expected)  # NaN where NaN, the same numbers elsewhere
+    assert filled.flags.f_contiguous
