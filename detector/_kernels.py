@@ -306,6 +306,24 @@ def fill_column(
     return missing
 
 
+@numba.njit(nogil=True, cache=True)
+def ascii_digit_counts(
+    bounds: np.ndarray, raw: np.ndarray, digits: np.ndarray, non_ascii: np.ndarray
+) -> None:
+    """Per string (bytes ``raw[bounds[i] - bounds[0]:bounds[i + 1] - bounds[0]]``): how many
+    bytes are ASCII digits (0x30-0x39), and whether any is not ASCII (0x80 or more)."""
+    base = bounds[0]
+    for i in range(bounds.shape[0] - 1):
+        count = 0
+        wide = False
+        for k in range(bounds[i] - base, bounds[i + 1] - base):
+            byte = raw[k]
+            count += 0x30 <= byte <= 0x39
+            wide |= byte >= 0x80
+        digits[i] = count
+        non_ascii[i] = wide
+
+
 @numba.njit(cache=True)
 def ready() -> int:
     """A trivial kernel: calling it once starts numba's code generator (about 0.25 s), so that

@@ -414,8 +414,21 @@ USERNAMES = [
 ]
 
 
+@pytest.fixture(params=["numpy", "kernel"])
+def counting(request, monkeypatch):
+    """Count through numpy's searches and through the numba kernel."""
+    from detector import _jit
+
+    if request.param == "kernel":
+        pytest.importorskip("numba")
+        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    else:
+        monkeypatch.setenv(_jit.ENV, "0")
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", ["string", "str", pd.StringDtype("python"), object])
-def test_username_digit_share_equals_the_regex_reference(dtype):
+def test_username_digit_share_equals_the_regex_reference(dtype, counting):
     rng = np.random.default_rng(7)
     ascii_names = ["".join(rng.choice(list("ab09_x5"), rng.integers(0, 12))) for _ in range(300)]
     for names in (USERNAMES, ascii_names, ascii_names + USERNAMES, [None, None], []):
@@ -426,7 +439,7 @@ def test_username_digit_share_equals_the_regex_reference(dtype):
         assert_same_bits(username_digit_share(shifted), reference_username_digit_share(shifted))
 
 
-def test_username_digit_share_reads_chunked_arrays():
+def test_username_digit_share_reads_chunked_arrays(counting):
     parts = [pd.Series(USERNAMES[:6], dtype="string"), pd.Series(USERNAMES[6:], dtype="string")]
     usernames = pd.concat(parts * 3, ignore_index=True)
     assert_same_bits(username_digit_share(usernames), reference_username_digit_share(usernames))

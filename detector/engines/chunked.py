@@ -326,8 +326,10 @@ class _Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the workers without waiting for them to exit (about 0.2 s): every unit is done
+        and no file of the run is open in them; they end while the report is written."""
         if self.pool is not None:
-            self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Reader:

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from detector import _jit
+
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -59,6 +61,11 @@ def _ascii_digit_counts(array: pa.LargeStringArray) -> tuple[np.ndarray, ...]:
         if data
         else np.zeros(0, np.uint8)
     )
+    kernels = _jit.kernels_for(len(array))
+    if kernels is not None:  # one pass over the bytes, the same counts
+        digits, non_ascii = np.empty(len(array), np.int64), np.empty(len(array), np.bool_)
+        kernels.ascii_digit_counts(bounds, raw, digits, non_ascii)
+        return np.diff(bounds), digits, non_ascii
     start = bounds - bounds[0]
 
     def per_string(where: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ distinct values per group over several integer columns packed into one int64 key
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -104,16 +105,23 @@ class IdCodes:
     """Dense integer codes of a likes table's ids, computed once and shared by the features.
 
     ``creator`` and ``liker`` number the distinct ids in order of first appearance
-    (``creator_ids`` and ``liker_ids`` hold the id of each code); ``post`` numbers the distinct
-    (creator, post) pairs and ``pair`` the distinct (creator, liker) pairs.
+    (``creator_ids`` and ``liker_index``, or ``liker_ids`` as an array, hold the id of each
+    code); ``post`` numbers the distinct (creator, post) pairs and ``pair`` the distinct
+    (creator, liker) pairs.
     """
 
     creator: np.ndarray
     liker: np.ndarray
-    liker_ids: np.ndarray
+    liker_index: pd.Index
     post: np.ndarray
     pair: np.ndarray
     creator_ids: pd.Index
+
+    @cached_property
+    def liker_ids(self) -> np.ndarray:
+        """The liker id of each liker code (an array of Python strings: made when first asked,
+        as only the liker summary of batch scope needs it)."""
+        return np.asarray(self.liker_index)
 
     @classmethod
     def of(cls, likes: pd.DataFrame) -> IdCodes:
@@ -122,7 +130,7 @@ class IdCodes:
         liker, liker_ids = pd.factorize(likes["liker_id"])
         post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
         pair = pair_codes(creator, liker)
-        return cls(creator, liker, np.asarray(liker_ids), post, pair, pd.Index(creator_ids))
+        return cls(creator, liker, pd.Index(liker_ids), post, pair, pd.Index(creator_ids))
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:
