@@ -115,15 +115,12 @@ def _main(
     """Authentic-engagement fraud detector."""
 
 
-JSON_PRETTY_UP_TO = 100
-"""JSON reports of more creators put each creator on one line (fast to write, easy to grep)."""
-
-
 def _render_creators(report: Any, fmt: OutputFormat) -> str:
     creators = report.creators
     if fmt is OutputFormat.json:
-        many = len(creators) > JSON_PRETTY_UP_TO
-        return report.to_json(creator_per_line=many) + "\n"
+        from detector.report import report_json
+
+        return report_json(report)
     if fmt is OutputFormat.csv:
         flat = creators.drop(columns=["evidence"]).copy()
         flat["reasons"] = flat["reasons"].map(" | ".join)
@@ -202,10 +199,12 @@ def _score_with_engine(
     scheduler: str | None,
     partitions: int | None,
     scope: str,
+    json_output: Path | None = None,
 ) -> Any:
     """Score with the chunked engine (the compiled arrays, as the memory engine: neither this
     process nor its workers import scikit-learn unless a feature set was not compiled) or the
-    Dask engine (the full model). The chunked engine streams ``likes_output`` itself."""
+    Dask engine (the full model). The chunked engine streams ``likes_output`` itself, and
+    writes ``json_output`` with each creator rendered by its worker."""
     from detector.persistence import load_model, load_scorer
 
     if engine is Engine.chunked:
@@ -216,6 +215,7 @@ def _score_with_engine(
             load_scorer(model),
             buckets=partitions,
             likes_output=likes_output,
+            json_output=json_output,
             accounts=accounts,
             creators=creator or None,
             scope=scope,
@@ -243,15 +243,17 @@ def _write_score_outputs(
     output: Path | None,
     likes_output: Path | None,
     write_likes: bool,
+    written: bool = False,
 ) -> None:
-    """Render the report to stdout or ``output``; write the per-like table unless written."""
+    """Render the report to stdout or ``output`` (unless ``written`` there by the engine);
+    write the per-like table unless written."""
     from detector.io import write_frame, write_text
 
-    text = _render_creators(report, format)
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(_render_creators(report, format))
     else:
-        write_text(output, text)
+        if not written:
+            write_text(output, _render_creators(report, format))
         _say(f"report written to {output}")
     if likes_output is not None:
         if write_likes:
@@ -342,6 +344,10 @@ def score(
         if engine is not Engine.memory:  # scoring engines
             _refuse_overwrite(output, force)
             _refuse_overwrite(likes_output, force)
+            to_file = output is not None and str(output) != "-"
+            json_output = output if to_file and format is OutputFormat.json else None
+            if engine is not Engine.chunked:
+                json_output = None
             with _status(f"scoring {file} with the {engine.value} engine"):
                 report = _score_with_engine(
                     engine,
@@ -353,8 +359,16 @@ def score(
                     scheduler,
                     partitions,
                     scope.value,
+                    json_output,
                 )
-            _write_score_outputs(report, format, output, likes_output, engine is Engine.dask)
+            _write_score_outputs(
+                report,
+                format,
+                output,
+                likes_output,
+                write_likes=engine is Engine.dask,
+                written=json_output is not None,
+            )
             return
         from detector.errors import SchemaError
         from detector.io import load_likes, write_frame, write_text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +80,12 @@ class CreatorReport:
         their columns without building an object per post)."""
         if not creator_per_line:
             return json.dumps(self.to_dict(), indent=indent)
-        meta = json.dumps(_jsonable(self.meta), indent=indent).replace("\n", "\n  ")
+        return json_document(self.meta, self.creator_lines(), indent)
+
+    def creator_lines(self) -> list[str]:
+        """Each creator with its posts as one line of compact JSON (indented four spaces), in
+        table order: the lines of ``to_json(creator_per_line=True)``. A line depends only on
+        its creator's rows and the tables' columns and dtypes."""
         posts_by_creator = self._posts_by_creator(_json_objects)
         lines = []
         for record in self._creator_records():
@@ -87,8 +93,28 @@ class CreatorReport:
             record["posts"] = []  # its place in the object: last
             line = json.dumps(record)
             lines.append(f"    {line[: -len('[]}')]}[{posts}]}}")
-        body = ",\n".join(lines)
-        return f'{{\n  "meta": {meta},\n  "creators": [\n{body}\n  ]\n}}'
+        return lines
+
+
+JSON_PRETTY_UP_TO = 100
+"""JSON reports of more creators put each creator on one line (fast to write, easy to grep)."""
+
+
+def json_document(meta: dict[str, Any], lines: Sequence[str], indent: int | None = 2) -> str:
+    """The report's JSON text from its ``meta`` and its :meth:`CreatorReport.creator_lines`."""
+    meta_text = json.dumps(_jsonable(meta), indent=indent).replace("\n", "\n  ")
+    body = ",\n".join(lines)
+    return f'{{\n  "meta": {meta_text},\n  "creators": [\n{body}\n  ]\n}}'
+
+
+def report_json(report: CreatorReport, creator_lines: Sequence[str] | None = None) -> str:
+    """The report as the command line writes JSON: indented up to :data:`JSON_PRETTY_UP_TO`
+    creators, else one creator per line; ``creator_lines`` are those lines when already
+    rendered (by the chunked engine's workers)."""
+    if len(report.creators) <= JSON_PRETTY_UP_TO:
+        return report.to_json() + "\n"
+    lines = report.creator_lines() if creator_lines is None else creator_lines
+    return json_document(report.meta, lines) + "\n"
 
 
 def _json_objects(frame: pd.DataFrame) -> list[str]:

@@ -405,6 +405,54 @@ def test_grouped_input_is_read_where_it_lies_with_the_spilled_report(
     pd.testing.assert_frame_equal(pd.read_parquet(target), expected.likes, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("buckets", "workers"), [(None, 2), (3, 1)], ids=["grouped", "spilled"])
+def test_json_output_is_the_report_json_with_lines_rendered_where_creators_were_scored(
+    row_groups, small_model, tmp_path, monkeypatch, buckets, workers
+):
+    import json
+
+    import detector.engines.chunked as chunked
+    from detector import report as report_module
+
+    monkeypatch.setattr(report_module, "JSON_PRETTY_UP_TO", 0)  # a line per creator
+    used = []
+
+    def recorded(partials, report):
+        used.append(original(partials, report))
+        return used[-1]
+
+    original = chunked.assembled_lines
+    monkeypatch.setattr(chunked, "assembled_lines", recorded)
+    target = tmp_path / "report.json"
+    report = score_parquet_chunked(
+        row_groups, small_model, buckets=buckets, json_output=target, workers=workers
+    )
+    assert used[0] is not None and len(used[0]) == len(report.creators) == N_CREATORS
+    text = target.read_text(encoding="utf-8")
+    assert text == report_module.report_json(report)  # as if rendered at the end, here
+    assert json.loads(text) == json.loads(report.to_json())
+
+
+def test_lines_are_not_reused_when_a_partition_had_other_dtypes(likes, small_model):
+    from detector.engines import ROW_KEY, assemble, assembled_lines, second_pass, split_rows
+
+    frame = likes.drop(columns="is_fake").assign(**{ROW_KEY: np.arange(len(likes))})
+    first = frame["creator_id"].isin(frame["creator_id"].unique()[:5])
+    partials = []
+    for part in (frame[first], frame[~first]):
+        partial = second_pass(*split_rows(part), small_model, None)
+        partial.creator_lines = partial.report.creator_lines()
+        partials.append(partial)
+    report = assemble(partials)
+    assert assembled_lines(partials, report) == report.creator_lines()
+    ints = partials[1].report.creators["likes"]
+    partials[1].report.creators["likes"] = ints.astype(float)  # would be written 12.0, not 12
+    assert assembled_lines(partials, assemble(partials)) is None
+    partials[1].report.creators["likes"] = ints
+    partials[0].creator_lines = None
+    assert assembled_lines(partials, report) is None
+
+
 def test_grouped_input_in_batch_scope_and_an_unknown_creator(row_groups, small_model, likes):
     everyone = score_parquet_chunked(row_groups, small_model, scope="batch", read_grouped=True)
     assert_same_report(everyone, small_model.report(likes, scope="batch"), likes=False)

@@ -82,6 +82,9 @@ class PartialReport:
     post_first: np.ndarray
     like_rows: np.ndarray | None
     present: list[str]
+    creator_lines: list[str] | None = None
+    """The report's :meth:`~detector.report.CreatorReport.creator_lines`, when rendered where
+    the partition was scored."""
 
 
 def contract_columns(names: Iterable[str]) -> list[str]:
@@ -270,6 +273,24 @@ def assemble(partials: Sequence[PartialReport]) -> CreatorReport:
         rows = np.concatenate([p.like_rows for p in partials if p.like_rows is not None])
         likes = _ordered(likes, rows)
     return CreatorReport(creators=creators, posts=posts, likes=likes, meta=combined.meta)
+
+
+def assembled_lines(partials: Sequence[PartialReport], report: CreatorReport) -> list[str] | None:
+    """The creator lines the partials rendered, in the order of ``report`` (their assembly),
+    or None if one was not rendered or its tables' columns or dtypes differ from the report's
+    (a value may then be written differently: an integer column that became float)."""
+
+    def layout(frame: pd.DataFrame) -> list[tuple[str, str]]:
+        return [(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]
+
+    wanted = (layout(report.creators), layout(report.posts))
+    for partial in partials:
+        own = (layout(partial.report.creators), layout(partial.report.posts))
+        if partial.creator_lines is None or own != wanted:
+            return None
+    lines = [line for partial in partials for line in partial.creator_lines or []]
+    order = np.argsort(np.concatenate([p.creator_first for p in partials]), kind="stable")
+    return [lines[i] for i in order]
 
 
 def _common_dtypes(combined: pd.DataFrame, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:

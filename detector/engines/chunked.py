@@ -71,6 +71,7 @@ from detector.engines import (
     ROW_KEY,
     PartialReport,
     assemble,
+    assembled_lines,
     check_present,
     contract_columns,
     fast_scorer,
@@ -86,7 +87,7 @@ from detector.engines import (
     with_accounts,
 )
 from detector.errors import DetectorError, InputFormatError, ResourceError, SchemaError
-from detector.io import atomic_write, detect_format, read_table
+from detector.io import atomic_write, detect_format, read_table, write_text
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ def score_parquet_chunked(
     buckets: int | None = None,
     include_likes: bool = False,
     likes_output: str | Path | None = None,
+    json_output: str | Path | None = None,
     tmpdir: str | Path | None = None,
     accounts: str | Path | pd.DataFrame | None = None,
     creators: Sequence[str] | None = None,
@@ -150,6 +152,9 @@ def score_parquet_chunked(
     buckets : number of creator buckets (default: about one per :data:`BUCKET_ROWS` likes).
     include_likes : keep the per-like table in the returned report (in memory).
     likes_output : also write per-like scores here (.parquet, .csv, .tsv or .jsonl), streamed.
+    json_output : also write the report here as JSON, as the command line does
+        (:func:`detector.report.report_json`), each creator's line rendered by the worker that
+        scored it rather than all at the end in this process.
     tmpdir : parent folder for the temporary buckets (default: the system's).
     accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
     creators : only score these creator ids.
@@ -243,6 +248,7 @@ def score_parquet_chunked(
             keep=include_likes or likes_output is not None,
             include_likes=include_likes,
             runs=folder if likes_output is not None else None,
+            render_lines=json_output is not None,
         )
         state = None
         if parallel > 1:
@@ -256,6 +262,10 @@ def score_parquet_chunked(
         if scope == "creator":
             check_present([p.present for p in partials])
         report = assemble(partials)
+        if json_output is not None:
+            from detector.report import report_json
+
+            write_text(json_output, report_json(report, assembled_lines(partials, report)))
         if likes_output is not None:
             atomic_write(
                 likes_output, lambda target: _merge_runs(runs, target, out_format, batch_rows)
@@ -385,9 +395,11 @@ class _BucketScorer:
         keep: bool,
         include_likes: bool,
         runs: Path | None,
+        render_lines: bool = False,
     ) -> None:
         self.scorer, self.table, self.reader = scorer, table, reader
         self.keep, self.include_likes, self.runs = keep, include_likes, runs
+        self.render_lines = render_lines
 
     def __call__(
         self, unit: Sequence[Path] | grouped.Task
@@ -398,6 +410,8 @@ class _BucketScorer:
         self, likes: pd.DataFrame, rows: np.ndarray, name: str
     ) -> tuple[PartialReport, Path | None]:
         partial = second_pass(likes, rows, self.scorer, self.table, include_likes=self.keep)
+        if self.render_lines:
+            partial.creator_lines = partial.report.creator_lines()
         run = None
         if self.runs is not None:
             run = self.runs / f"likes-{name}.parquet"
