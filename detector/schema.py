@@ -56,10 +56,10 @@ def _where(source: str, column: str, position: int, value: object) -> str:
 
 def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse ISO 8601 (no offset means UTC) or Unix epoch seconds into UTC timestamps."""
+    if pd.api.types.is_datetime64_any_dtype(values):  # already times: nothing can fail
+        return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
     present = values.notna().to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values, utc=True)
-    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         parsed = pd.to_datetime(values.astype("float64"), unit="s", utc=True, errors="coerce")
     else:
         text = values.astype("string").str.strip()
@@ -82,9 +82,13 @@ def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
 
 def parse_counts(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse non-negative integer counts; missing stays NaN."""
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
-    present = values.notna().to_numpy()
-    bad = np.flatnonzero(present & numeric.isna().to_numpy())
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numeric = values.astype("float64")  # already numbers: only a sign can be wrong
+        bad = np.zeros(0, dtype=np.intp)
+    else:
+        numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+        present = values.notna().to_numpy()
+        bad = np.flatnonzero(present & numeric.isna().to_numpy())
     if bad.size:
         raise SchemaError(
             f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a number "
