@@ -324,6 +324,20 @@ def ascii_digit_counts(
         non_ascii[i] = wide
 
 
+@numba.njit(nogil=True, cache=True)
+def count_condition(
+    values: np.ndarray, group: np.ndarray, threshold: float, above: bool, out: np.ndarray
+) -> None:
+    """Per group code, adds to ``out[0]`` the values beyond ``threshold`` (above it, or below
+    it) and to ``out[1]`` the missing (NaN) values."""
+    for i in range(values.shape[0]):
+        x = values[i]
+        if x != x:
+            out[1, group[i]] += 1
+        elif (x > threshold) if above else (x < threshold):
+            out[0, group[i]] += 1
+
+
 @numba.njit(cache=True)
 def ready() -> int:
     """A trivial kernel: calling it once starts numba's code generator (about 0.25 s), so that

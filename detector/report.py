@@ -28,7 +28,7 @@ from detector.features import LikeFeatureSet, build_like_features
 from detector.features.arrays import first_rows, pair_codes
 from detector.features.coordination import burst_buckets, bursty_likes
 from detector.features.timing import post_codes
-from detector.reasons import condition_matrix, explain
+from detector.reasons import condition_shares, explain
 
 if TYPE_CHECKING:
     from detector.model import AuthenticityModel
@@ -412,8 +412,7 @@ def build_report(
         creators["engagement_rate"] = np.round(rate, 6)
         creators["authentic_engagement_rate"] = np.round(rate * (1 - share), 6)
 
-    conditions = condition_matrix(built.values)
-    group_shares = conditions.groupby(creator, sort=False).mean().reindex(sizes.index)
+    group_shares = condition_shares(built.values, creator, len(creator_ids)).take(sizes.index)
     group_shares.index = pd.Index(creators["creator_id"], name="creator_id")
     texts, evidence = explain(group_shares, model.reference_conditions_)
     lead = [

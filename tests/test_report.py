@@ -166,3 +166,28 @@ def test_times_are_written_as_isoformat_writes_them(unit):
     assert iso_times(times.dt.tz_convert("Europe/Paris"))[:3] == [
         t.isoformat() for t in times.dt.tz_convert("Europe/Paris")[:3]
     ]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "kernel"])
+def test_condition_shares_are_the_per_creator_means_of_the_condition_matrix(monkeypatch, compiled):
+    from detector import _jit
+    from detector.reasons import CONDITIONS, condition_matrix, condition_shares
+
+    if compiled:
+        pytest.importorskip("numba")
+        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    else:
+        monkeypatch.setenv(_jit.ENV, "0")
+    rng = np.random.default_rng(11)
+    n, groups = 5000, 40
+    features = pd.DataFrame({c.feature: rng.normal(c.threshold, 1.0, n) for c in CONDITIONS[:8]})
+    features.iloc[::7, 0] = np.nan  # some likes lack a feature
+    features.iloc[:, 1] = np.where(rng.random(n) < 0.5, features.iloc[:, 1], np.nan)
+    group = rng.integers(0, groups - 1, n)  # the last group has no likes
+    features.loc[group == 3, features.columns[2]] = np.nan  # a group with no known value
+    features.iloc[:20, 3] = features.iloc[:20, 3].map(lambda _: CONDITIONS[3].threshold)  # ties
+    expected = condition_matrix(features).groupby(group).mean().reindex(range(groups))
+    shares = condition_shares(features, group, groups)
+    assert list(shares.columns) == list(expected.columns)
+    np.testing.assert_array_equal(shares.to_numpy(), expected.to_numpy())  # NaN where NaN
+    assert np.isnan(shares.iloc[3, 2]) and shares.iloc[-1].isna().all()
