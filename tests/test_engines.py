@@ -723,3 +723,17 @@ def test_accounts_table_is_joined_per_partition(data, small_model, likes, tmp_pa
             include_likes=True,
         )
     assert_same_report(got, want)
+
+
+@pytest.mark.parametrize("dtype", ["str", pd.StringDtype("python"), object])
+def test_creator_changes_are_found_however_ids_are_held(dtype):
+    from detector.engines.grouped import _changes
+
+    ids = ["a", "a", "b", "b", "b", "a", "c", "c", "ä", "ä", "d"]
+    expected = [1, 4, 5, 7, 9]
+    column = pd.Series(ids, dtype=dtype)
+    assert _changes(column).tolist() == expected
+    chunked = pd.concat([column.iloc[:4], column.iloc[4:]], ignore_index=True)
+    assert _changes(chunked).tolist() == expected
+    assert _changes(column.iloc[3:].reset_index(drop=True)).tolist() == [1, 2, 4, 6]
+    assert _changes(column.iloc[:1]).tolist() == []
