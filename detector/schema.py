@@ -56,7 +56,9 @@ def _where(source: str, column: str, position: int, value: object) -> str:
 
 def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse ISO 8601 (no offset means UTC) or Unix epoch seconds into UTC timestamps."""
-    if pd.api.types.is_datetime64_any_dtype(values):  # already times: nothing can fail
+    if isinstance(values.dtype, pd.DatetimeTZDtype):  # instants already: nothing can fail
+        return values.astype("datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_any_dtype(values):  # times without a zone are UTC
         return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
     present = values.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

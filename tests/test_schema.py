@@ -33,6 +33,22 @@ def test_all_missing_required_columns_are_listed_at_once(tiny_likes):
         validate_likes(tiny_likes.drop(columns=["post_id", "liked_at"]), "likes.csv")
 
 
+@pytest.mark.parametrize("zone", [None, "UTC", "Europe/Paris"])
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+def test_times_read_as_times_keep_their_instant_in_utc_nanoseconds(zone, unit):
+    from detector.schema import parse_timestamps
+
+    times = pd.Series(pd.to_datetime(["2024-01-01T10:00:00", None, "2024-06-01T00:00:01"]))
+    times = times.astype(f"datetime64[{unit}]")
+    if zone is not None:
+        times = times.dt.tz_localize(zone)
+    parsed = parse_timestamps(times, "likes.parquet", "liked_at")
+    assert str(parsed.dtype) == "datetime64[ns, UTC]"
+    offset = pd.Timedelta(hours=1 if zone == "Europe/Paris" else 0)  # Paris: UTC+1 in January
+    assert parsed[0] == pd.Timestamp("2024-01-01T10:00:00", tz="UTC") - offset
+    assert parsed.isna().tolist() == [False, True, False]
+
+
 def test_unparsable_timestamp_names_file_column_row_and_value(tiny_likes):
     tiny_likes.loc[2, "liked_at"] = "yesterday"
     with pytest.raises(
