@@ -84,16 +84,31 @@ class CreatorReport:
 
     def creator_lines(self) -> list[str]:
         """Each creator with its posts as one line of compact JSON (indented four spaces), in
-        table order: the lines of ``to_json(creator_per_line=True)``. A line depends only on
+        table order: the lines of ``to_json(creator_per_line=True)``, written a column at a
+        time as ``json.dumps`` writes each creator of :meth:`to_dict`. A line depends only on
         its creator's rows and the tables' columns and dtypes."""
-        posts_by_creator = self._posts_by_creator(_json_objects)
-        lines = []
-        for record in self._creator_records():
-            posts = ", ".join(posts_by_creator.get(record["creator_id"], []))
-            record["posts"] = []  # its place in the object: last
-            line = json.dumps(record)
-            lines.append(f"    {line[: -len('[]}')]}[{posts}]}}")
-        return lines
+        posts = self._joined_posts()
+        texts = {str(name): _column_texts(self.creators[name]) for name in self.creators.columns}
+        low, high = texts.pop("inauthentic_share_low"), texts.pop("inauthentic_share_high")
+        interval = zip(low, high, strict=True)
+        texts["inauthentic_share_interval"] = [f"[{a}, {b}]" for a, b in interval]
+        ids = _column_values(self.creators["creator_id"])
+        texts["posts"] = [f"[{posts.get(creator, '')}]" for creator in ids]
+        return _objects(texts, prefix="    ")
+
+    def _joined_posts(self) -> dict[Any, str]:
+        """Each creator's posts as JSON object texts joined by ", ", in table order (the posts
+        of a creator need not be next to each other)."""
+        texts = _json_objects(self.posts.drop(columns="creator_id"))
+        codes, creators = pd.factorize(self.posts["creator_id"])
+        order = np.argsort(codes, kind="stable")
+        if (order != np.arange(len(order))).any():
+            texts = [texts[i] for i in order]
+        bounds = np.searchsorted(codes[order], np.arange(len(creators) + 1)).tolist()
+        return {
+            creator: ", ".join(texts[a:b])
+            for creator, a, b in zip(creators.tolist(), bounds[:-1], bounds[1:], strict=True)
+        }
 
 
 JSON_PRETTY_UP_TO = 100
@@ -120,10 +135,19 @@ def report_json(report: CreatorReport, creator_lines: Sequence[str] | None = Non
 def _json_objects(frame: pd.DataFrame) -> list[str]:
     """Each row as compact JSON object text, exactly as ``json.dumps`` writes the row's
     :func:`_records` object, encoded a column at a time."""
-    texts = [_json_values(_column_values(frame[name])) for name in frame.columns]
-    keys = [json.dumps(str(name)) for name in frame.columns]
-    template = "{" + ", ".join(f"{key.replace('%', '%%')}: %s" for key in keys) + "}"
-    return [template % row for row in zip(*texts, strict=True)]
+    return _objects({str(name): _column_texts(frame[name]) for name in frame.columns})
+
+
+def _column_texts(column: pd.Series) -> list[str]:
+    """The JSON text of each value of a column, as ``json.dumps`` writes its plain value."""
+    return _json_values(_column_values(column))
+
+
+def _objects(texts: dict[str, list[str]], prefix: str = "") -> list[str]:
+    """JSON objects (after ``prefix``) from the value texts of each key, row by row."""
+    keys = [json.dumps(name).replace("%", "%%") for name in texts]
+    template = prefix + "{" + ", ".join(f"{key}: %s" for key in keys) + "}"
+    return [template % row for row in zip(*texts.values(), strict=True)]
 
 
 def _json_values(values: list[Any]) -> list[str]:

@@ -52,15 +52,16 @@ def test_one_creator_per_line_is_the_same_json_value(report):
 
 
 def test_each_creator_line_is_exactly_what_json_dumps_writes(report):
-    """Posts are written from their columns: the text must be json.dumps' own, byte for byte,
-    also for quotes, non-ASCII text, missing values and a creator without posts."""
+    """Creators and posts are written from their columns: the text must be json.dumps' own,
+    byte for byte, also for quotes, non-ASCII text, missing values, a creator without posts
+    and posts of creators that alternate."""
     from detector.report import CreatorReport
 
     creators = report.creators.head(3).copy()
     creators["creator_id"] = ['quote "q" \\', "caf\u00e9 \u2603", "no posts"]
     creators.loc[1, "suspicion_index"] = np.nan
     posts = report.posts.head(4).copy()
-    posts["creator_id"] = [creators["creator_id"][0]] * 2 + [creators["creator_id"][1]] * 2
+    posts["creator_id"] = [creators["creator_id"][i] for i in (0, 1, 0, 1)]  # interleaved
     posts["post_id"] = ["p,1", 'p"2', "\u00fc", "%s"]
     posts["inauthentic_share"] = [0.1, np.nan, 1 / 3, 0.0]
     posts["first_like_at"] = posts["first_like_at"].astype(object)
