@@ -220,6 +220,24 @@ def window_counts(sorted_keys: np.ndarray, half_width: int, out: np.ndarray) -> 
 
 
 @numba.njit(nogil=True, cache=True)
+def window_counts_at(
+    sorted_keys: np.ndarray, sorted_queries: np.ndarray, half_width: int, out: np.ndarray
+) -> None:
+    """``out[i]``: how many keys lie within ``half_width`` of ``sorted_queries[i]`` (both
+    ends included), with two pointers that only move forward (the queries ascend)."""
+    n = sorted_keys.shape[0]
+    lo = 0
+    hi = 0
+    for i in range(sorted_queries.shape[0]):
+        query = sorted_queries[i]
+        while lo < n and sorted_keys[lo] < query - half_width:
+            lo += 1
+        while hi < n and sorted_keys[hi] <= query + half_width:
+            hi += 1
+        out[i] = hi - lo
+
+
+@numba.njit(nogil=True, cache=True)
 def post_timing(
     post: np.ndarray,
     liked: np.ndarray,

@@ -30,14 +30,23 @@ def count_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def window_counts(sorted_keys: np.ndarray, half_width: int) -> np.ndarray:
-    """For each of ``sorted_keys`` (int64, ascending), how many keys lie within ``half_width``
-    of it, both ends included."""
-    kernels = _jit.kernels_for(len(sorted_keys))
+def window_counts(
+    sorted_keys: np.ndarray, half_width: int, sorted_queries: np.ndarray | None = None
+) -> np.ndarray:
+    """For each of ``sorted_queries`` (int64, ascending; default: the keys themselves), how
+    many of ``sorted_keys`` (int64, ascending) lie within ``half_width`` of it, both ends
+    included."""
+    queries = sorted_keys if sorted_queries is None else sorted_queries
+    kernels = _jit.kernels_for(max(len(sorted_keys), len(queries)))
     if kernels is None:
-        lo = np.searchsorted(sorted_keys, sorted_keys - half_width, side="left")
-        hi = np.searchsorted(sorted_keys, sorted_keys + half_width, side="right")
+        lo = np.searchsorted(sorted_keys, queries - half_width, side="left")
+        hi = np.searchsorted(sorted_keys, queries + half_width, side="right")
         return hi - lo
-    out = np.empty(len(sorted_keys), dtype=np.intp)
-    kernels.window_counts(np.ascontiguousarray(sorted_keys, dtype=np.int64), half_width, out)
+    out = np.empty(len(queries), dtype=np.intp)
+    keys = np.ascontiguousarray(sorted_keys, dtype=np.int64)
+    if sorted_queries is None:
+        kernels.window_counts(keys, half_width, out)
+    else:
+        queries = np.ascontiguousarray(queries, dtype=np.int64)
+        kernels.window_counts_at(keys, queries, half_width, out)
     return out

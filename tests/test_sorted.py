@@ -56,3 +56,16 @@ def test_window_counts_equal_two_searches_on_random_sorted_keys(path):
         hi = np.searchsorted(keys, keys + half_width, side="right")
         assert np.array_equal(window_counts(keys, half_width), hi - lo)
     assert window_counts(np.zeros(0, dtype=np.int64), 5).tolist() == []
+
+
+def test_window_counts_at_other_queries_equal_two_searches(path):
+    rng = np.random.default_rng(5)
+    keys = np.sort(rng.integers(0, 10_000, 5000)).astype(np.int64)
+    queries = np.unique(rng.integers(-500, 10_500, 3000)).astype(np.int64)  # some beyond the keys
+    for half_width in (0, 1, 7, 400):
+        lo = np.searchsorted(keys, queries - half_width, side="left")
+        hi = np.searchsorted(keys, queries + half_width, side="right")
+        assert np.array_equal(window_counts(keys, half_width, queries), hi - lo)
+    empty = np.zeros(0, dtype=np.int64)
+    assert window_counts(empty, 3, queries).tolist() == [0] * len(queries)
+    assert window_counts(keys, 3, empty).tolist() == []

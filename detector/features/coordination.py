@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detector._sorted import window_counts
 from detector.features.arrays import (
     IdCodes,
     distinct_inverse,
@@ -121,9 +122,9 @@ def _crowding(key: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Crowding of each (creator, day) query among the sorted (creator, day) keys, computed once
     per distinct query."""
     query, inverse = distinct_inverse(query, None)
-    same = np.searchsorted(key, query, "right") - np.searchsorted(key, query, "left")
+    same = window_counts(key, 0, query)
     w = CROWDING_HALF_WINDOW_DAYS
-    around = np.searchsorted(key, query + w, "right") - np.searchsorted(key, query - w, "left")
+    around = window_counts(key, w, query)
     expected = (around - same) / (2 * w) + 1.0
     return np.log1p(np.maximum(same - 1, 0) / expected)[inverse]
 
