@@ -212,21 +212,21 @@ def iso_times(column: pd.Series) -> list[str | None]:
     missing = np.isnat(ns)
     ticks = np.where(missing, 0, ns.view("int64"))
     seconds, sub = np.divmod(ticks, 1_000_000_000)
-    text = np.char.add(
-        np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s"),
-        np.where(
-            sub == 0,
-            "",
-            np.where(
-                sub % 1000 == 0,
-                np.char.add(".", np.char.zfill((sub // 1000).astype(str), 6)),
-                np.char.add(".", np.char.zfill(sub.astype(str), 9)),
-            ),
-        ),
-    )
-    out = np.char.add(text, "+00:00").astype(object)
-    out[missing] = None
-    return out.tolist()
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
+    fractional = np.flatnonzero(sub)  # digits only where there are any (often nowhere)
+    if fractional.size:
+        part = sub[fractional]
+        digits = np.where(
+            part % 1000 == 0,
+            np.char.zfill((part // 1000).astype(str), 6),
+            np.char.zfill(part.astype(str), 9),
+        )
+        text = text.astype(object)
+        text[fractional] = np.char.add(np.char.add(text[fractional].astype(str), "."), digits)
+    out = [f"{value}+00:00" for value in text.tolist()]
+    for index in np.flatnonzero(missing).tolist():
+        out[index] = None
+    return out
 
 
 def _jsonable(value: Any) -> Any:
