@@ -269,15 +269,19 @@ def largest_bursts(
     features: pd.DataFrame,
     post: np.ndarray | None = None,
     cells: tuple[np.ndarray, np.ndarray] | None = None,
+    creator: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per creator, its largest burst: likes, minutes spanned, and how many other bursts the
     accounts in it joined (median; across the table in batch scope, else on this creator).
 
-    ``post`` is :func:`detector.features.timing.post_codes` of ``likes`` and ``cells`` its
+    ``post`` is :func:`detector.features.timing.post_codes` of ``likes``, ``cells`` its
     burst buckets and bursty likes (:func:`detector.features.coordination.burst_buckets`,
-    :func:`~detector.features.coordination.bursty_likes`) when already known.
+    :func:`~detector.features.coordination.bursty_likes`) and ``creator`` the integer codes of
+    its ``creator_id``, when already known. Bursts are compared on codes; ids and medians are
+    worked out for each creator's largest only.
     """
     post = post_codes(likes) if post is None else post
+    creator = pd.factorize(likes["creator_id"])[0] if creator is None else creator
     bucket, bursty = cells if cells is not None else (burst_buckets(likes), None)
     if bursty is None:
         bursty = bursty_likes(post, bucket)
@@ -290,30 +294,32 @@ def largest_bursts(
     if rows.size == 0:
         return pd.DataFrame(columns=["post_id", "likes", "minutes", "other_bursts", "across"])
     minutes = likes["liked_at"].to_numpy("datetime64[ns]")[rows].astype("int64") / 6e10
-    other = np.expm1(features[column].to_numpy()[rows]) - 1
-    cells = bucket[rows]
-    cell = pair_codes(post[rows], cells - cells.min())  # (post, bucket), in order of appearance
+    buckets = bucket[rows]
+    cell = pair_codes(post[rows], buckets - buckets.min())  # (post, bucket), as they appear
     n = int(cell.max()) + 1
     first, last = np.full(n, np.inf), np.full(n, -np.inf)
     np.minimum.at(first, cell, minutes)
     np.maximum.at(last, cell, minutes)
-    groups = pd.DataFrame(
+    sizes = np.bincount(cell, minlength=n)
+    head = rows[first_rows(cell)]  # the first like of each burst
+    # each creator's largest burst, the first of its size in order of appearance
+    by_size = np.argsort(-sizes, kind="stable")
+    owner = creator[head][by_size]
+    top = np.sort(by_size[np.unique(owner, return_index=True)[1]])
+    chosen = np.isin(cell, top)
+    other = np.expm1(features[column].to_numpy()[rows[chosen]]) - 1
+    medians = pd.Series(other).groupby(cell[chosen]).median()
+    out = pd.DataFrame(
         {
-            "row": rows[first_rows(cell)],
-            "likes": np.bincount(cell, minlength=n),
-            "first": first,
-            "last": last,
-            "other_bursts": pd.Series(other).groupby(cell, sort=False).median().to_numpy(),
-        }
+            "post_id": likes["post_id"].take(head[top]).to_numpy(),
+            "likes": sizes[top],
+            "other_bursts": medians.reindex(top).to_numpy(),
+            "minutes": last[top] - first[top],
+        },
+        index=pd.Index(likes["creator_id"].take(head[top]).to_numpy(), name="creator_id"),
     )
-    groups["minutes"] = groups.pop("last") - groups.pop("first")
-    head = groups.pop("row").to_numpy()  # ids are read for these rows only
-    groups.insert(0, "creator_id", likes["creator_id"].take(head).to_numpy())
-    groups.insert(1, "post_id", likes["post_id"].take(head).to_numpy())
-    top = groups.sort_values("likes", ascending=False, kind="stable").drop_duplicates("creator_id")
-    top = top.set_index("creator_id")
-    top["across"] = column == "log_liker_burst_posts"
-    return top
+    out["across"] = column == "log_liker_burst_posts"
+    return out
 
 
 def _burst_sentence(row: object) -> str | None:
@@ -445,7 +451,8 @@ def build_report(
         for r in sizes["flag_rate"].to_numpy()
     ]
     cells = None if groups is None else (groups.bucket, groups.bursty)
-    bursts = largest_bursts(likes, built.values, post, cells).reindex(creators["creator_id"])
+    bursts = largest_bursts(likes, built.values, post, cells, creator)
+    bursts = bursts.reindex(creators["creator_id"])
     burst_text = [
         _burst_sentence(row) if row.likes >= MIN_BURST_REASON_LIKES else None
         for row in bursts.itertuples()

@@ -192,3 +192,38 @@ def test_condition_shares_are_the_per_creator_means_of_the_condition_matrix(monk
     assert list(shares.columns) == list(expected.columns)
     np.testing.assert_array_equal(shares.to_numpy(), expected.to_numpy())  # NaN where NaN
     assert np.isnan(shares.iloc[3, 2]) and shares.iloc[-1].isna().all()
+
+
+def test_largest_burst_per_creator_is_the_biggest_post_and_bucket_group(test_world):
+    """A burst is the bursty likes of one post in one bucket; each creator's largest is the one
+    with most likes (the first to appear on ties), with its time span and the median of how
+    many other bursts its accounts joined."""
+    from detector.features import build_like_features
+    from detector.report import largest_bursts
+
+    likes = test_world[0]
+    built = build_like_features(likes, scope="creator")
+    groups = built.groups
+    got = largest_bursts(likes, built.values, groups.post, (groups.bucket, groups.bursty))
+    rows = likes[groups.bursty].assign(
+        bucket=groups.bucket[groups.bursty],
+        other=np.expm1(built.values["log_liker_creator_bursts"][groups.bursty]) - 1,
+        minutes=likes["liked_at"][groups.bursty].astype("int64") / 6e10,
+    )
+    bursts = rows.groupby(["creator_id", "post_id", "bucket"], sort=False).agg(
+        likes=("other", "size"),
+        other_bursts=("other", "median"),
+        first=("minutes", "min"),
+        last=("minutes", "max"),
+    )
+    bursts = bursts.reset_index().sort_values("likes", ascending=False, kind="stable")
+    want = bursts.drop_duplicates("creator_id").set_index("creator_id")
+    second = bursts.groupby("creator_id", sort=False)["likes"].nth(1)
+    tied = want["likes"].reindex(bursts.loc[second.index, "creator_id"]).to_numpy() == second
+    assert len(want) > 5 and tied.any()  # some creators have two largest bursts
+    got = got.reindex(want.index)
+    assert got["post_id"].tolist() == want["post_id"].tolist()
+    assert got["likes"].tolist() == want["likes"].tolist()
+    np.testing.assert_array_equal(got["other_bursts"], want["other_bursts"])
+    np.testing.assert_array_equal(got["minutes"], want["last"] - want["first"])
+    assert not got["across"].any()
