@@ -99,35 +99,35 @@ def effective_sizes(
     """
     if nested:
         first = first_rows(cluster)
-        per_cluster = pd.DataFrame(
-            {
-                "group": group[first],
-                "cluster": cluster[first],
-                "sum": np.bincount(cluster, weights=flags, minlength=len(first)),
-                "size": np.bincount(cluster, minlength=len(first)),
-            }
-        )
+        cluster_group = group[first]
+        cluster_sum = np.bincount(cluster, weights=flags, minlength=len(first))
+        cluster_size = np.bincount(cluster, minlength=len(first))
     else:
         frame = pd.DataFrame({"group": group, "cluster": cluster, "flag": flags.astype(float)})
         per_cluster = frame.groupby(["group", "cluster"], sort=False, observed=True)["flag"].agg(
             ["sum", "size"]
         )
         per_cluster = per_cluster.reset_index()
-    totals = per_cluster.groupby("group", sort=False)[["sum", "size"]].sum()
-    rate = totals["sum"] / totals["size"]
-    per_cluster["residual"] = (
-        per_cluster["sum"] - rate.reindex(per_cluster["group"]).to_numpy() * per_cluster["size"]
-    ) ** 2
-    clusters = per_cluster.groupby("group", sort=False)["residual"].agg(["sum", "size"])
-    m = clusters["size"].astype(float)
-    variance = (m / np.maximum(m - 1, 1)) * clusters["sum"] / totals["size"] ** 2
-    binomial = rate * (1 - rate) / totals["size"]
+        cluster_group = per_cluster["group"].to_numpy()
+        cluster_sum = per_cluster["sum"].to_numpy()
+        cluster_size = per_cluster["size"].to_numpy()
+    # per group, in order of first appearance; counts of likes and flags add up exactly
+    owner, groups = pd.factorize(cluster_group)
+    flagged = np.bincount(owner, weights=cluster_sum, minlength=len(groups))
+    size = np.bincount(owner, weights=cluster_size, minlength=len(groups)).astype(np.int64)
+    rate = flagged / size
+    residual = (cluster_sum - rate[owner] * cluster_size) ** 2
+    # the one sum of fractions, left to pandas as before (its order of additions)
+    residual_sum = pd.Series(residual).groupby(owner, sort=False).sum().to_numpy()
+    m = np.bincount(owner, minlength=len(groups)).astype(float)
+    variance = (m / np.maximum(m - 1, 1)) * residual_sum / size**2
+    binomial = rate * (1 - rate) / size
     variance = np.where(m > 1, np.maximum(variance, binomial), binomial)
-    n_eff = np.where(variance > 0, rate * (1 - rate) / np.maximum(variance, 1e-300), totals["size"])
-    n_eff = np.minimum(np.where(rate * (1 - rate) > 0, n_eff, totals["size"]), totals["size"])
+    n_eff = np.where(variance > 0, rate * (1 - rate) / np.maximum(variance, 1e-300), size)
+    n_eff = np.minimum(np.where(rate * (1 - rate) > 0, n_eff, size), size)
     return pd.DataFrame(
-        {"likes": totals["size"].astype(int), "flag_rate": rate, "effective_likes": n_eff},
-        index=totals.index,
+        {"likes": size, "flag_rate": rate, "effective_likes": n_eff},
+        index=pd.Index(groups, name="group"),
     )
 
 

@@ -227,3 +227,26 @@ def test_largest_burst_per_creator_is_the_biggest_post_and_bucket_group(test_wor
     np.testing.assert_array_equal(got["other_bursts"], want["other_bursts"])
     np.testing.assert_array_equal(got["minutes"], want["last"] - want["first"])
     assert not got["across"].any()
+
+
+def test_effective_sizes_count_nested_clusters_directly_with_the_same_numbers():
+    from detector.calibrate import effective_sizes
+    from detector.features.arrays import pair_codes
+
+    rng = np.random.default_rng(12)
+    creator = np.sort(rng.integers(0, 30, 6000))[rng.permutation(6000) % 6000]
+    creator = pd.factorize(creator)[0]
+    post = pair_codes(creator, rng.integers(0, 8, 6000))
+    for share in (0.0, 0.05, 0.4, 1.0):
+        flags = rng.random(6000) < share
+        nested = effective_sizes(flags, creator, post, nested=True)
+        grouped = effective_sizes(flags, creator, post)
+        pd.testing.assert_frame_equal(nested, grouped, check_exact=True)
+        assert (nested["likes"] == np.bincount(creator)[nested.index]).all()
+        assert (nested["effective_likes"] <= nested["likes"]).all()
+    flags = rng.random(6000) < 0.3
+    alone = effective_sizes(flags, np.zeros(6000, np.int8), np.arange(6000))["effective_likes"]
+    assert 5999 <= alone.iloc[0] <= 6000  # one like per cluster: nothing to shrink
+    alike = np.repeat(rng.random(60) < 0.3, 100)  # 60 clusters of 100 likes flagged alike
+    clustered = effective_sizes(alike, np.zeros(6000, np.int8), np.arange(6000) // 100)
+    assert clustered["effective_likes"].iloc[0] <= 61
