@@ -665,9 +665,11 @@ class CompiledFeatureSet:
         flagged = above(w * probability + (1 - w) * 0.0, self.threshold)
         open_ = ~flagged & above(w * probability + (1 - w) * 1.0, self.threshold)
         if open_.any():
-            # the compiled kernels if the head used them, however few the open likes
+            # the compiled kernels if the head used them, however few the open likes; the
+            # head's probabilities are those already computed
             jit = None if len(matrix) < _jit.JIT_FROM_ROWS else _jit.jit_enabled()
-            scores = self.score(matrix[open_], threads, jit=jit)
+            percentile = self._percentile(forest_trees, matrix[open_], threads, jit)
+            scores = w * probability[open_] + (1 - w) * percentile
             flagged[open_] = above(scores, self.threshold)
         return flagged
 
@@ -685,13 +687,25 @@ class CompiledFeatureSet:
         self, matrix: np.ndarray, threads: int | None, jit: bool | None = None
     ) -> np.ndarray:
         forest_trees, head_trees = self.traversals
-        depths = forest_trees.sums(matrix, threads, jit) / forest_trees.n_trees
-        forest = 2.0 ** (-depths / self.forest["normaliser"][0])
         if head_trees is None:
-            return forest
-        percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
+            return self._forest(forest_trees, matrix, threads, jit)
+        percentile = self._percentile(forest_trees, matrix, threads, jit)
         probability = self._head_probability(head_trees, matrix, threads, jit)
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
+
+    def _forest(
+        self, trees: Traversal, matrix: np.ndarray, threads: int | None, jit: bool | None
+    ) -> np.ndarray:
+        """The isolation forest's anomaly score of each row."""
+        depths = trees.sums(matrix, threads, jit) / trees.n_trees
+        return 2.0 ** (-depths / self.forest["normaliser"][0])
+
+    def _percentile(
+        self, trees: Traversal, matrix: np.ndarray, threads: int | None, jit: bool | None
+    ) -> np.ndarray:
+        """The forest score's rank among the calibration scores, from 0 to 1."""
+        forest = self._forest(trees, matrix, threads, jit)
+        return rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         if self.isotonic is None:
