@@ -556,12 +556,12 @@ def test_workers_receive_the_compiled_model_and_load_the_full_one_only_if_needed
 
 
 def test_small_input_is_spilled_and_scored_in_this_process(data, small_model, monkeypatch):
-    import detector.engines.chunked as chunked
+    from detector.engines import workers
 
     def no_workers(*args, **kwargs):
         raise AssertionError("worker processes started for a small input")
 
-    monkeypatch.setattr(chunked._Workers, "map", no_workers)
+    monkeypatch.setattr(workers.Workers, "map", no_workers)
     score_parquet_chunked(data["folder"], small_model, buckets=3)
 
 
@@ -572,6 +572,7 @@ def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
     from concurrent.futures.process import BrokenProcessPool
 
     import detector.engines.chunked as chunked
+    from detector.engines import workers
     from detector.errors import ResourceError
     from detector.persistence import save_model
 
@@ -579,15 +580,15 @@ def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
         pytest.raises(
             ResourceError, match=r"^in.parquet: a worker process .* stopped unexpectedly"
         ),
-        chunked._Workers(2, "in.parquet") as pool,
+        workers.Workers(2, "in.parquet") as pool,
     ):
         list(pool.map(os._exit, [(3,)]))  # the worker dies, as when killed for lack of memory
 
-    class Killed(chunked.ProcessPoolExecutor):
+    class Killed(workers.ProcessPoolExecutor):
         def map(self, *args, **kwargs):
             raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 
-    monkeypatch.setattr(chunked, "ProcessPoolExecutor", Killed)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Killed)
     monkeypatch.setattr(chunked, "PARALLEL_FROM_ROWS", 0)  # workers even for this small input
     path = save_model(small_model, tmp_path / "m.joblib")
     args = ["score", str(data["folder"]), "--model", str(path), "--engine", "chunked"]

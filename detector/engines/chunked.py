@@ -49,12 +49,10 @@ from __future__ import annotations
 
 import functools
 import math
-import multiprocessing
 import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -86,7 +84,8 @@ from detector.engines import (
     warm_model,
     with_accounts,
 )
-from detector.errors import DetectorError, InputFormatError, ResourceError, SchemaError
+from detector.engines.workers import PARALLEL_FROM_ROWS, Workers
+from detector.errors import DetectorError, InputFormatError, SchemaError
 from detector.io import atomic_write, detect_format, read_table, write_text
 from detector.schema import REQUIRED_COLUMNS, check_required
 
@@ -100,9 +99,6 @@ BUCKET_ROWS = 125_000
 """Likes per bucket aimed at when the number of buckets is not given."""
 MAX_AUTO_BUCKETS = 256
 """Cap on the automatic number of buckets (each is an open file during the spill)."""
-PARALLEL_FROM_ROWS = 1_000_000
-"""Input size from which pass 2 runs on worker processes by default (starting one costs about
-a second; below this the buckets are scored in this process)."""
 SPILL_BYTES_PER_LIKE = 134
 """Size of a spilled like, uncompressed (5M likes of the speed benchmark took 0.67 GB)."""
 SPILL_COMPRESSED_FROM = 0.25
@@ -187,7 +183,7 @@ def score_parquet_chunked(
     reader = _Reader(columns, wanted, account_table, account_source)
     with (
         tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp,
-        _Workers(processes, str(path)) as pool,  # stopped before the folder is removed
+        Workers(processes, str(path)) as pool,  # stopped before the folder is removed
     ):
         folder = Path(tmp)
         if processes > 1:
@@ -296,50 +292,6 @@ def _no_likes(path: str | Path, creators: list[str] | None) -> NoReturn:
     """Raise the error for an input with no likes of the creators asked for."""
     listed = ", ".join(creators or [])
     raise SchemaError(f"{path}: no likes for creator(s) {listed}")
-
-
-class _Workers:
-    """Worker processes shared by the spill and the scoring of one run, started on first use
-    (``spawn``: no lock of this process's threads is inherited) and stopped at exit.
-
-    The standard library's pool rather than joblib's loky: loky restarts a worker whose memory
-    grew by 300 MB since its first task, and a worker that receives the scorer grows that much,
-    so each was started twice per run (about 2 s each at 5M likes).
-    """
-
-    def __init__(self, processes: int, name: str) -> None:
-        self.processes, self.name = processes, name
-        self.pool: ProcessPoolExecutor | None = None
-
-    def start(self) -> None:
-        """Start the workers now, each importing what scoring needs while this process plans."""
-        if self.pool is None:
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=context)
-            for _ in range(self.processes):
-                self.pool.submit(_warm_up)
-
-    def map(self, function: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
-        """``function(*task)`` for each task on the workers, in task order, as they finish; a
-        killed worker gives a one-line :class:`ResourceError` with the remedy."""
-        self.start()
-        try:
-            yield from self.pool.map(function, *zip(*tasks, strict=True))
-        except BrokenExecutor as error:  # a worker was killed (often: out of memory)
-            raise ResourceError(
-                f"{self.name}: a worker process of the chunked engine stopped unexpectedly "
-                f"({type(error).__name__}; often out of memory): use more, smaller buckets "
-                "(--partitions) or one process (DETECTOR_THREADS=1)"
-            ) from error
-
-    def __enter__(self) -> _Workers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Stop the workers without waiting for them to exit (about 0.2 s): every unit is done
-        and no file of the run is open in them; they end while the report is written."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Reader:
@@ -520,18 +472,6 @@ def _conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _warm_up() -> None:
-    """Import the feature and report modules and prepare numba (about 0.9 s in a new process,
-    otherwise paid by each worker's first unit)."""
-    import importlib
-
-    from detector import _jit
-
-    for module in ("detector.features", "detector.report", "detector.calibrate"):
-        importlib.import_module(module)
-    _jit.prepare()
-
-
 def _read_bucket_file(parts: Sequence[Path]) -> pd.DataFrame:
     """A bucket's part files, one after the other (range order: the rows stay in input order)."""
     with ExitStack() as stack:
@@ -608,7 +548,7 @@ def _spill(
     batch_rows: int,
     creators: list[str] | None,
     name: str,
-    pool: _Workers,
+    pool: Workers,
     compression: str | None = "lz4",
 ) -> list[tuple[Path, ...]]:
     """Stream the input into ``k`` buckets of whole creators, on up to ``pool.processes``
