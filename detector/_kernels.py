@@ -204,23 +204,7 @@ def count_below(sorted_values: np.ndarray, values: np.ndarray, out: np.ndarray) 
 
 
 @numba.njit(nogil=True, cache=True)
-def window_counts(sorted_keys: np.ndarray, half_width: int, out: np.ndarray) -> None:
-    """``out[i]``: how many keys lie within ``half_width`` of ``sorted_keys[i]`` (both ends
-    included), with two pointers that only move forward."""
-    n = sorted_keys.shape[0]
-    lo = 0
-    hi = 0
-    for i in range(n):
-        key = sorted_keys[i]
-        while sorted_keys[lo] < key - half_width:
-            lo += 1
-        while hi < n and sorted_keys[hi] <= key + half_width:
-            hi += 1
-        out[i] = hi - lo
-
-
-@numba.njit(nogil=True, cache=True)
-def window_counts_at(
+def window_counts(
     sorted_keys: np.ndarray, sorted_queries: np.ndarray, half_width: int, out: np.ndarray
 ) -> None:
     """``out[i]``: how many keys lie within ``half_width`` of ``sorted_queries[i]`` (both

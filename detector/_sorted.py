@@ -44,9 +44,6 @@ def window_counts(
         return hi - lo
     out = np.empty(len(queries), dtype=np.intp)
     keys = np.ascontiguousarray(sorted_keys, dtype=np.int64)
-    if sorted_queries is None:
-        kernels.window_counts(keys, half_width, out)
-    else:
-        queries = np.ascontiguousarray(queries, dtype=np.int64)
-        kernels.window_counts_at(keys, queries, half_width, out)
+    queries = keys if sorted_queries is None else np.ascontiguousarray(queries, dtype=np.int64)
+    kernels.window_counts(keys, queries, half_width, out)
     return out

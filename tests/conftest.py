@@ -13,6 +13,26 @@ from detector.training import train
 SMALL = {"n_estimators": 60}
 
 
+def use_path(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """Run the helpers that have numba kernels through their numpy code (``"numpy"``) or
+    through their kernels whatever the input size (``"kernel"``)."""
+    from detector import _jit
+
+    if path == "kernel":
+        pytest.importorskip("numba")
+        monkeypatch.delenv(_jit.ENV, raising=False)
+        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    else:
+        monkeypatch.setenv(_jit.ENV, "0")
+
+
+@pytest.fixture(params=["numpy", "kernel"])
+def jit_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test once through the numpy code and once through the numba kernels."""
+    use_path(monkeypatch, request.param)
+    return request.param
+
+
 def validated(likes: pd.DataFrame) -> pd.DataFrame:
     """Likes as the readers return them."""
     out = validate_likes(likes, "generated", label_column="is_fake")

@@ -19,6 +19,7 @@ from detector.compiled import (
     compiled_scorer,
     distinct_rows,
 )
+from tests.conftest import use_path
 
 
 def plain_tree_sums(trees: dict[str, np.ndarray], matrix: np.ndarray, dtype: type) -> np.ndarray:
@@ -390,10 +391,7 @@ def test_dropping_finished_pairs_from_the_walk_changes_nothing(boosting, data, m
 
 
 def test_the_fill_kernel_gives_the_numpy_model_input(monkeypatch):
-    pytest.importorskip("numba")
     import pandas as pd
-
-    from detector import _jit
 
     rng = np.random.default_rng(9)
     values = rng.standard_normal((3000, 5))
@@ -403,10 +401,9 @@ def test_the_fill_kernel_gives_the_numpy_model_input(monkeypatch):
     matrix["f"] = rng.integers(0, 5, len(matrix))  # an integer column converts too
     medians = {"a": 0.5, "b": -1.0, "c": 0.0, "f": 2}
     floors, ceilings = {"a": 0.0, "d": -0.5, "f": 1}, {"b": 0.25, "c": 1.0, "e": np.nan}
-    monkeypatch.setenv(_jit.ENV, "0")
+    use_path(monkeypatch, "numpy")
     expected, missing = compiled._filled(matrix, medians, floors, ceilings)
-    monkeypatch.delenv(_jit.ENV)
-    monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    use_path(monkeypatch, "kernel")
     filled, counted = compiled._filled(matrix, medians, floors, ceilings)
     assert counted == missing == int(np.isnan(values).sum())
     np.testing.assert_array_equal(filled, expected)  # NaN where NaN, the same numbers elsewhere

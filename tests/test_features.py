@@ -30,6 +30,7 @@ from detector.features.coordination import (
     profile_twins,
 )
 from detector.schema import validate_likes
+from tests.conftest import use_path
 
 
 def features_of(frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,8 +87,6 @@ def _timing_edge_cases(seed: int, n: int = 6000) -> pd.DataFrame:
 
 @pytest.mark.parametrize("published", [True, False])
 def test_timing_kernels_give_the_numpy_values_bit_for_bit(monkeypatch, published):
-    pytest.importorskip("numba")
-    from detector import _jit
     from detector.features.timing import post_timeline, seconds, timing_features
 
     likes = validate_likes(_timing_edge_cases(7), "test")
@@ -95,10 +94,9 @@ def test_timing_kernels_give_the_numpy_values_bit_for_bit(monkeypatch, published
         likes = likes.drop(columns="post_published_at")
     ids = IdCodes.of(likes)
     timeline = post_timeline(ids.post, seconds(likes["liked_at"]))
-    monkeypatch.setenv(_jit.ENV, "0")
+    use_path(monkeypatch, "numpy")
     expected = timing_features(likes, ids.post, ids.creator, timeline)
-    monkeypatch.delenv(_jit.ENV)
-    monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
+    use_path(monkeypatch, "kernel")
     compiled = timing_features(likes, ids.post, ids.creator, timeline)
     assert list(compiled) == list(expected)
     for name, values in expected.items():
@@ -414,21 +412,8 @@ USERNAMES = [
 ]
 
 
-@pytest.fixture(params=["numpy", "kernel"])
-def counting(request, monkeypatch):
-    """Count through numpy's searches and through the numba kernel."""
-    from detector import _jit
-
-    if request.param == "kernel":
-        pytest.importorskip("numba")
-        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
-    else:
-        monkeypatch.setenv(_jit.ENV, "0")
-    return request.param
-
-
 @pytest.mark.parametrize("dtype", ["string", "str", pd.StringDtype("python"), object])
-def test_username_digit_share_equals_the_regex_reference(dtype, counting):
+def test_username_digit_share_equals_the_regex_reference(dtype, jit_path):
     rng = np.random.default_rng(7)
     ascii_names = ["".join(rng.choice(list("ab09_x5"), rng.integers(0, 12))) for _ in range(300)]
     for names in (USERNAMES, ascii_names, ascii_names + USERNAMES, [None, None], []):
@@ -439,7 +424,7 @@ def test_username_digit_share_equals_the_regex_reference(dtype, counting):
         assert_same_bits(username_digit_share(shifted), reference_username_digit_share(shifted))
 
 
-def test_username_digit_share_reads_chunked_arrays(counting):
+def test_username_digit_share_reads_chunked_arrays(jit_path):
     parts = [pd.Series(USERNAMES[:6], dtype="string"), pd.Series(USERNAMES[6:], dtype="string")]
     usernames = pd.concat(parts * 3, ignore_index=True)
     assert_same_bits(username_digit_share(usernames), reference_username_digit_share(usernames))

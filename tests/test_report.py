@@ -169,16 +169,9 @@ def test_times_are_written_as_isoformat_writes_them(unit):
     ]
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "kernel"])
-def test_condition_shares_are_the_per_creator_means_of_the_condition_matrix(monkeypatch, compiled):
-    from detector import _jit
+def test_condition_shares_are_the_per_creator_means_of_the_condition_matrix(jit_path):
     from detector.reasons import CONDITIONS, condition_matrix, condition_shares
 
-    if compiled:
-        pytest.importorskip("numba")
-        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
-    else:
-        monkeypatch.setenv(_jit.ENV, "0")
     rng = np.random.default_rng(11)
     n, groups = 5000, 40
     features = pd.DataFrame({c.feature: rng.normal(c.threshold, 1.0, n) for c in CONDITIONS[:8]})

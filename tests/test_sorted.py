@@ -5,20 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detector import _jit
 from detector._sorted import count_below, window_counts
-
-
-@pytest.fixture(params=["numpy", "kernel"])
-def path(request, monkeypatch):
-    """Run each test through the numpy search and through the numba kernel."""
-    if request.param == "kernel":
-        pytest.importorskip("numba")
-        monkeypatch.setattr(_jit, "JIT_FROM_ROWS", 0)
-    else:
-        monkeypatch.setenv(_jit.ENV, "0")
-    return request.param
-
 
 REFERENCES = {
     "scores": np.sort(np.random.default_rng(0).random(6551)),
@@ -33,7 +20,7 @@ REFERENCES = {
 
 
 @pytest.mark.parametrize("name", list(REFERENCES))
-def test_count_below_is_searchsorted_left(path, name):
+def test_count_below_is_searchsorted_left(jit_path, name):
     reference = REFERENCES[name]
     rng = np.random.default_rng(3)
     special = [np.nan, np.inf, -np.inf, 0.5, 0.0, -0.0, 1.0, 1e308, -1e308, 1e-300, -1e-300]
@@ -42,13 +29,13 @@ def test_count_below_is_searchsorted_left(path, name):
     assert np.array_equal(count_below(reference, values), expected)
 
 
-def test_window_counts_count_the_keys_within_the_half_width_both_ends_included(path):
+def test_window_counts_count_the_keys_within_the_half_width_both_ends_included(jit_path):
     keys = np.array([0, 1, 1, 5, 10, 11, 30, 2**34, 2**34 + 3], dtype=np.int64)
     assert window_counts(keys, 0).tolist() == [1, 2, 2, 1, 1, 1, 1, 1, 1]
     assert window_counts(keys, 5).tolist() == [4, 4, 4, 5, 3, 2, 1, 2, 2]
 
 
-def test_window_counts_equal_two_searches_on_random_sorted_keys(path):
+def test_window_counts_equal_two_searches_on_random_sorted_keys(jit_path):
     rng = np.random.default_rng(4)
     keys = np.sort(rng.integers(0, 100_000, 20_000)).astype(np.int64)
     for half_width in (0, 3, 150, 3600):
@@ -58,7 +45,7 @@ def test_window_counts_equal_two_searches_on_random_sorted_keys(path):
     assert window_counts(np.zeros(0, dtype=np.int64), 5).tolist() == []
 
 
-def test_window_counts_at_other_queries_equal_two_searches(path):
+def test_window_counts_at_other_queries_equal_two_searches(jit_path):
     rng = np.random.default_rng(5)
     keys = np.sort(rng.integers(0, 10_000, 5000)).astype(np.int64)
     queries = np.unique(rng.integers(-500, 10_500, 3000)).astype(np.int64)  # some beyond the keys
