@@ -104,6 +104,28 @@ def test_timing_kernels_give_the_numpy_values_bit_for_bit(monkeypatch, published
     assert (np.expm1(expected["log_gap_seconds"]) == 0).sum() >= 20  # ties were exercised
 
 
+def test_a_creators_peak_hour_depends_on_its_own_likes_only():
+    """The circular mean of a creator's hours is summed over its own likes in their order: the
+    same with or without other creators' likes around (interleaved or not), and pandas' mean
+    for creators that come one after the other."""
+    from detector.features.timing import _cos_sin, _peak_hours
+
+    rng = np.random.default_rng(9)
+    creators = rng.integers(0, 40, 20_000)
+    cos_sin = _cos_sin(rng.integers(0, 86_400, 20_000))
+    everyone = _peak_hours(creators, cos_sin)
+    some = creators < 20
+    alone = _peak_hours(creators[some], tuple(values[some] for values in cos_sin))
+    assert np.array_equal(everyone[:20], alone[:20])
+    ordered = np.argsort(creators, kind="stable")
+    frame = pd.DataFrame({"creator": creators[ordered]})
+    frame["cos"], frame["sin"] = (values[ordered] for values in cos_sin)
+    means = frame.groupby("creator")[["cos", "sin"]].mean()
+    expected = np.arctan2(means["sin"], means["cos"]).to_numpy() * (24.0 / (2 * np.pi))
+    assert np.array_equal(everyone, expected)
+    assert 0 < np.abs(everyone).max() <= 12.0  # hours either side of midnight
+
+
 def test_hour_angles_from_the_day_table_equal_computed_ones():
     from detector.features.timing import _cos_sin, _cos_sin_of_day
 

@@ -173,12 +173,21 @@ def timing_values(
 
 
 def _peak_hours(creators: np.ndarray, cos_sin: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Per creator code, the circular mean of its likes' hours of day (in hours)."""
-    cos, sin = cos_sin
-    frame = pd.DataFrame({"creator": creators, "cos": cos, "sin": sin})
-    means = frame.groupby("creator", sort=False)[["cos", "sin"]].mean()
+    """Per creator code, the circular mean of its likes' hours of day (in hours).
+
+    Each creator's sums run over its own likes only, in timeline order (``np.add.reduceat``
+    over the likes grouped by creator, as pandas' ``groupby().mean()`` does for sorted
+    groups), so a creator's peak does not depend on the other creators of the slice."""
     peaks = np.zeros(int(creators.max()) + 1 if len(creators) else 0)
-    peaks[means.index.to_numpy()] = np.arctan2(means["sin"].to_numpy(), means["cos"].to_numpy())
+    if len(creators) == 0:
+        return peaks
+    order = None if (np.diff(creators) >= 0).all() else np.argsort(creators, kind="stable")
+    grouped = creators if order is None else creators[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sizes = np.diff(starts, append=len(grouped)).astype(np.float64)
+    cos, sin = (values if order is None else values[order] for values in cos_sin)
+    mean_cos, mean_sin = (np.add.reduceat(values, starts) / sizes for values in (cos, sin))
+    peaks[grouped[starts]] = np.arctan2(mean_sin, mean_cos)
     return peaks * (24.0 / (2 * np.pi))
 
 
