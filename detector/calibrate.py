@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from detector.features.arrays import first_rows
+from detector.features.arrays import first_rows, sums_by_group
 
 Z_90 = 1.6448536269514722
 
@@ -117,8 +117,7 @@ def effective_sizes(
     size = np.bincount(owner, weights=cluster_size, minlength=len(groups)).astype(np.int64)
     rate = flagged / size
     residual = (cluster_sum - rate[owner] * cluster_size) ** 2
-    # the one sum of fractions, left to pandas as before (its order of additions)
-    residual_sum = pd.Series(residual).groupby(owner, sort=False).sum().to_numpy()
+    _, _, (residual_sum,) = sums_by_group(owner, [residual])  # each group's own, in order
     m = np.bincount(owner, minlength=len(groups)).astype(float)
     variance = (m / np.maximum(m - 1, 1)) * residual_sum / size**2
     binomial = rate * (1 - rate) / size

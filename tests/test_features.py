@@ -395,6 +395,25 @@ def test_crowding_and_twins_equal_their_reference_on_a_generated_world(world):
     assert_same_bits(share, reference_username_digit_share(likes["username"]))
 
 
+def test_sums_by_group_add_each_groups_rows_alone_as_pandas_adds_sorted_groups():
+    from detector.features.arrays import sums_by_group
+
+    rng = np.random.default_rng(13)
+    group = rng.integers(0, 50, 30_000)
+    values = rng.standard_normal(30_000) * 10.0 ** rng.integers(-8, 8, 30_000)
+    present, sizes, (sums,) = sums_by_group(group, [values])
+    assert present.tolist() == sorted(set(group.tolist()))
+    assert sizes.tolist() == np.bincount(group)[present].tolist()
+    some = group % 3 == 0  # the same groups among fewer others
+    sub_present, _, (sub_sums,) = sums_by_group(group[some], [values[some]])
+    assert np.array_equal(sums[np.isin(present, sub_present)], sub_sums)
+    ordered = np.argsort(group, kind="stable")
+    pandas_sums = pd.Series(values[ordered]).groupby(group[ordered]).sum()
+    assert np.array_equal(sums, pandas_sums.to_numpy())
+    empty = sums_by_group(group[:0], [values[:0]])
+    assert len(empty[0]) == len(empty[1]) == len(empty[2][0]) == 0
+
+
 def test_row_codes_and_distinct_counts_hold_when_packing_needs_renumbering():
     rng = np.random.default_rng(6)
     big = np.iinfo(np.int64).max

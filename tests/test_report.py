@@ -237,6 +237,13 @@ def test_effective_sizes_count_nested_clusters_directly_with_the_same_numbers():
         pd.testing.assert_frame_equal(nested, grouped, check_exact=True)
         assert (nested["likes"] == np.bincount(creator)[nested.index]).all()
         assert (nested["effective_likes"] <= nested["likes"]).all()
+    # creators interleaved (as above): each one's effective size is computed from its own likes
+    flags = rng.random(6000) < 0.2
+    everyone = effective_sizes(flags, creator, post, nested=True)
+    for code in range(3):
+        own = creator == code
+        alone = effective_sizes(flags[own], creator[own] * 0, pd.factorize(post[own])[0])
+        assert everyone.loc[code, "effective_likes"] == alone["effective_likes"].iloc[0]
     flags = rng.random(6000) < 0.3
     alone = effective_sizes(flags, np.zeros(6000, np.int8), np.arange(6000))["effective_likes"]
     assert 5999 <= alone.iloc[0] <= 6000  # one like per cluster: nothing to shrink

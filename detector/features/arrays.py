@@ -7,6 +7,7 @@ distinct values per group over several integer columns packed into one int64 key
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -98,6 +99,23 @@ def distinct_per_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     out = np.empty(len(pair), dtype=np.intp)
     out[order] = counts[run]
     return out
+
+
+def sums_by_group(
+    group: np.ndarray, columns: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """For integer group codes: the groups present (ascending), their sizes, and the sum of each
+    of ``columns`` over each group's rows. The rows of a group are added in their order by
+    ``np.add.reduceat`` (as pandas' ``groupby().sum()`` adds sorted groups), so a group's sum
+    depends on its own rows only, not on the other groups around them."""
+    if len(group) == 0:
+        return group[:0], np.zeros(0, dtype=np.intp), [column[:0] for column in columns]
+    order = None if bool((np.diff(group) >= 0).all()) else np.argsort(group, kind="stable")
+    grouped = group if order is None else group[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sizes = np.diff(starts, append=len(grouped))
+    sums = [np.add.reduceat(c if order is None else c[order], starts) for c in columns]
+    return grouped[starts], sizes, sums
 
 
 @dataclass(frozen=True)

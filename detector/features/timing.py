@@ -14,7 +14,7 @@ import pandas as pd
 
 from detector import _jit
 from detector._sorted import window_counts
-from detector.features.arrays import pair_codes
+from detector.features.arrays import pair_codes, sums_by_group
 
 BURST_HALF_WINDOW_SECONDS = 300
 """Half width of the window that counts neighbouring likes for the burst density."""
@@ -173,21 +173,11 @@ def timing_values(
 
 
 def _peak_hours(creators: np.ndarray, cos_sin: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Per creator code, the circular mean of its likes' hours of day (in hours).
-
-    Each creator's sums run over its own likes only, in timeline order (``np.add.reduceat``
-    over the likes grouped by creator, as pandas' ``groupby().mean()`` does for sorted
-    groups), so a creator's peak does not depend on the other creators of the slice."""
+    """Per creator code, the circular mean of its likes' hours of day (in hours), summed over
+    its own likes only (:func:`~detector.features.arrays.sums_by_group`)."""
     peaks = np.zeros(int(creators.max()) + 1 if len(creators) else 0)
-    if len(creators) == 0:
-        return peaks
-    order = None if (np.diff(creators) >= 0).all() else np.argsort(creators, kind="stable")
-    grouped = creators if order is None else creators[order]
-    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
-    sizes = np.diff(starts, append=len(grouped)).astype(np.float64)
-    cos, sin = (values if order is None else values[order] for values in cos_sin)
-    mean_cos, mean_sin = (np.add.reduceat(values, starts) / sizes for values in (cos, sin))
-    peaks[grouped[starts]] = np.arctan2(mean_sin, mean_cos)
+    present, sizes, (cos, sin) = sums_by_group(creators, cos_sin)
+    peaks[present] = np.arctan2(sin / sizes, cos / sizes)
     return peaks * (24.0 / (2 * np.pi))
 
 
