@@ -126,6 +126,27 @@ def test_a_creators_peak_hour_depends_on_its_own_likes_only():
     assert 0 < np.abs(everyone).max() <= 12.0  # hours either side of midnight
 
 
+@pytest.mark.parametrize("path", ["numpy", "kernel"])
+def test_likes_centuries_apart_keep_each_posts_neighbours_its_own(monkeypatch, path):
+    """Likes 571 years apart would overflow keys of post and seconds: each post's seconds then
+    count from its own first like, and no post's window reaches another's likes."""
+    use_path(monkeypatch, path)
+    likes = validate_likes(_timing_edge_cases(5, n=3000), "test")
+    old = likes.iloc[:3].assign(creator_id="archive", post_id="old")
+    old["liked_at"] = pd.to_datetime(["1690-01-01 00:00", "1690-01-01 00:01", "1690-01-01 00:02"])
+    old["liked_at"] = old["liked_at"].dt.tz_localize("UTC")
+    late = likes.iloc[:1].assign(creator_id="archive", post_id="late")
+    late["liked_at"] = pd.Timestamp("2261-12-31", tz="UTC")
+    for frame in (old, late):
+        frame["post_published_at"] = pd.NaT
+    both = pd.concat([late, old, likes], ignore_index=True)  # the late post numbered first
+    with_late = features_of(both)
+    names = ["log_burst_density", "log_local_spike", "log_gap_seconds", "log_delay_minutes"]
+    without = pd.concat([features_of(old), features_of(likes)], ignore_index=True)
+    for name in names:
+        np.testing.assert_array_equal(with_late[name].to_numpy()[1:], without[name].to_numpy())
+
+
 def test_hour_angles_from_the_day_table_equal_computed_ones():
     from detector.features.timing import _cos_sin, _cos_sin_of_day
 
