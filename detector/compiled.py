@@ -660,17 +660,15 @@ class CompiledFeatureSet:
             return above(self.score(matrix, threads), self.threshold)
         matrix = np.asarray(matrix, dtype=np.float64)
         threads = self.threads if threads is None else threads
-        w = self.supervised_weight
         probability = self._head_probability(head_trees, matrix, threads)
-        flagged = above(w * probability + (1 - w) * 0.0, self.threshold)
-        open_ = ~flagged & above(w * probability + (1 - w) * 1.0, self.threshold)
+        flagged = above(self._blend(probability, 0.0), self.threshold)
+        open_ = ~flagged & above(self._blend(probability, 1.0), self.threshold)
         if open_.any():
             # the compiled kernels if the head used them, however few the open likes; the
             # head's probabilities are those already computed
             jit = None if len(matrix) < _jit.JIT_FROM_ROWS else _jit.jit_enabled()
             percentile = self._percentile(forest_trees, matrix[open_], threads, jit)
-            scores = w * probability[open_] + (1 - w) * percentile
-            flagged[open_] = above(scores, self.threshold)
+            flagged[open_] = above(self._blend(probability[open_], percentile), self.threshold)
         return flagged
 
     def _head_probability(
@@ -691,7 +689,12 @@ class CompiledFeatureSet:
             return self._forest(forest_trees, matrix, threads, jit)
         percentile = self._percentile(forest_trees, matrix, threads, jit)
         probability = self._head_probability(head_trees, matrix, threads, jit)
-        return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
+        return self._blend(probability, percentile)
+
+    def _blend(self, probability: np.ndarray, percentile: np.ndarray | float) -> np.ndarray:
+        """The score: the head's probability and the forest's percentile, weighted."""
+        w = self.supervised_weight
+        return w * probability + (1 - w) * percentile
 
     def _forest(
         self, trees: Traversal, matrix: np.ndarray, threads: int | None, jit: bool | None
