@@ -10,6 +10,7 @@ the workers of an engine that already runs one process per core).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -17,10 +18,20 @@ from typing import TypeVar
 T = TypeVar("T")
 
 ENV = "DETECTOR_THREADS"
+_local = threading.local()
+
+
+def mark_worker_thread() -> None:
+    """Mark the calling thread as one of a pool's: :func:`cpu_threads` is then 1 on it, so that
+    work it starts runs on it rather than on more threads than there are CPUs."""
+    _local.worker = True
 
 
 def cpu_threads() -> int:
-    """Threads to use: ``DETECTOR_THREADS`` if set, else the CPUs available to this process."""
+    """Threads to use: 1 on a thread marked by :func:`mark_worker_thread`, else
+    ``DETECTOR_THREADS`` if set, else the CPUs available to this process."""
+    if getattr(_local, "worker", False):
+        return 1
     value = os.environ.get(ENV, "").strip()
     if value:
         try:
@@ -44,6 +55,8 @@ def map_row_chunks(
     chunk_rows = max(1, int(chunk_rows))
     bounds = [(start, min(start + chunk_rows, n_rows)) for start in range(0, n_rows, chunk_rows)]
     threads = min(cpu_threads() if threads is None else max(1, int(threads)), len(bounds))
+    if getattr(_local, "worker", False):  # already on one of several threads
+        threads = 1
     if threads <= 1:
         return [fn(start, stop) for start, stop in bounds]
     with ThreadPoolExecutor(threads, thread_name_prefix="detector") as pool:

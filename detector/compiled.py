@@ -25,6 +25,7 @@ forest only for the likes whose flag the boosting head leaves open.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -843,6 +844,23 @@ class Scorer:
             self._full = self._load_full()
         return self._full
 
+    def warm(self, present: Iterable[str], scope: str) -> None:
+        """Prepare the feature set that input columns ``present`` give in ``scope``: its trees
+        laid out for the walk and the kernels (about 10 ms) if it was compiled, else the full
+        model loaded and that set fitted (:func:`detector.engines.warm_model`)."""
+        from detector.features.catalogue import available_features
+
+        available = set(available_features(list(present), scope))
+        names = tuple(n for n in self.compiled.feature_names_in_ if n in available)
+        if self.compiled.supports(names):
+            for trees in self.compiled.sets[names].traversals:
+                if trees is not None:
+                    trees.bitvectors  # noqa: B018 - built on first use
+            return
+        from detector.engines import warm_model
+
+        warm_model(self.full, present, scope)
+
     def loading_full_with(self, load_full: Any) -> Scorer:
         """The same compiled arrays with another way to load the full model (for instance from
         a file, so that the scorer pickles without it)."""
@@ -855,11 +873,17 @@ class Scorer:
         return self.full.score_features(features, flags_only)
 
     def report(self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None):  # noqa: ANN201
-        """Creator report, as :meth:`AuthenticityModel.report`."""
+        """Creator report, as :meth:`AuthenticityModel.report` (large tables in slices of whole
+        creators on threads, :func:`detector.engines.sliced.report_in_slices`)."""
+        from detector.engines.sliced import report_in_slices
         from detector.features import build_like_features
         from detector.report import build_report
 
-        features = build_like_features(likes, scope or self.scope)
+        scope = scope or self.scope
+        sliced = report_in_slices(self, likes, scope, include_likes)
+        if sliced is not None:
+            return sliced
+        features = build_like_features(likes, scope)
         return build_report(self, likes, include_likes=include_likes, features=features)
 
 

@@ -457,12 +457,19 @@ class AuthenticityModel(BaseEstimator):
     def report(
         self, X: pd.DataFrame, include_likes: bool = False, scope: str | None = None
     ) -> CreatorReport:
-        """Creator report for raw or validated likes (see :mod:`detector.report`)."""
+        """Creator report for raw or validated likes (see :mod:`detector.report`); a large
+        table is scored in slices of whole creators on threads, with the same result
+        (:func:`detector.engines.sliced.report_in_slices`)."""
+        from detector.engines.sliced import report_in_slices
         from detector.features import build_like_features as build
         from detector.report import build_report
 
         likes = _validated(X)
-        features = build(likes, scope or self.scope)
+        scope = scope or self.scope
+        sliced = report_in_slices(self, likes, scope, include_likes)
+        if sliced is not None:
+            return sliced
+        features = build(likes, scope)
         return build_report(self, likes, include_likes=include_likes, features=features)
 
 

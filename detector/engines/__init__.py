@@ -226,14 +226,18 @@ def check_present(present: Sequence[Sequence[str]]) -> list[str]:
 
 
 def warm_model(model: AuthenticityModel, present: Iterable[str], scope: str) -> None:
-    """Fit (and cache) the model's forest for the feature set the partitions will use.
+    """Fit (and cache) the model's forest for the feature set the partitions will use (for a
+    :class:`~detector.compiled.Scorer`: lay out its trees, or warm its full model).
 
     Done once before the partitions are scored, so that workers receive a model that does not
-    need to refit anything.
+    need to refit anything, and threads do not each do it.
     """
     from detector.errors import NotEnoughDataError
     from detector.features.catalogue import available_features
 
+    if hasattr(model, "warm"):
+        model.warm(present, scope)
+        return
     if not hasattr(model, "feature_set"):  # e.g. compiled arrays: nothing to fit
         return
     names = set(available_features(list(present), scope))

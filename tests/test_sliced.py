@@ -1,0 +1,130 @@
+"""Scoring a table in slices of whole creators on threads: the report of one pass, bit for bit."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector._threads import cpu_threads, map_row_chunks
+from detector.compiled import compiled_scorer
+from detector.engines import sliced
+from detector.engines.sliced import creator_slices, report_in_slices
+from detector.model import AuthenticityModel
+from detector.synth import generate_world
+
+from .conftest import validated
+
+SLICE = 1_500  # likes per slice: several slices of the small world below
+
+
+@pytest.fixture(scope="module")
+def likes() -> pd.DataFrame:
+    """A small world whose creators' likes are interleaved (not grouped by creator)."""
+    world, _ = generate_world(n_creators=12, seed=3)
+    shuffled = world.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    return validated(shuffled)
+
+
+@pytest.fixture(scope="module")
+def model(likes) -> AuthenticityModel:
+    return AuthenticityModel(n_estimators=40).fit(likes, likes["is_fake"])
+
+
+def _grouped(likes: pd.DataFrame) -> pd.DataFrame:
+    order = np.argsort(pd.factorize(likes["creator_id"])[0], kind="stable")
+    return validated(likes.iloc[order].reset_index(drop=True))
+
+
+def assert_identical(got, want) -> None:
+    for name in ("creators", "posts", "likes"):
+        if getattr(want, name) is None:
+            assert getattr(got, name) is None
+            continue
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    assert got.meta == want.meta
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["interleaved", "grouped"])
+def test_slices_hold_whole_creators_and_every_row_once_in_order(likes, grouped):
+    table = _grouped(likes) if grouped else likes
+    slices = creator_slices(table["creator_id"], SLICE)
+    assert len(slices) > 2
+    rows = np.concatenate(slices)
+    assert np.array_equal(np.sort(rows), np.arange(len(table)))
+    owners = [set(table["creator_id"].to_numpy()[s]) for s in slices]
+    assert sum(len(o) for o in owners) == table["creator_id"].nunique()  # no creator split
+    for s in slices:
+        assert np.all(np.diff(s) > 0)
+        if grouped:
+            assert s[-1] - s[0] + 1 == len(s)  # contiguous rows
+
+
+def test_one_creator_or_a_missing_id_gives_a_single_slice():
+    assert len(creator_slices(pd.Series(["a"] * 10), 3)) == 1
+    ids = pd.Series(["a", "b", None, "c", "d", "e"], dtype=object)
+    (only,) = creator_slices(ids, 2)
+    assert np.array_equal(only, np.arange(6))
+
+
+@pytest.mark.parametrize("scope", ["creator", "batch"])
+@pytest.mark.parametrize("grouped", [False, True], ids=["interleaved", "grouped"])
+def test_slices_on_threads_give_the_one_pass_report(likes, model, scope, grouped):
+    table = _grouped(likes) if grouped else likes
+    want = model.report(table, include_likes=True, scope=scope)  # small: one pass
+    got = report_in_slices(model, table, scope, include_likes=True, threads=2, slice_rows=SLICE)
+    assert got is not None
+    assert_identical(got, want)
+
+
+def test_compiled_scorer_in_slices_gives_its_one_pass_report(likes, model):
+    scorer = compiled_scorer(model)
+    want = scorer.report(likes)
+    got = report_in_slices(scorer, likes, scorer.scope, threads=2, slice_rows=SLICE)
+    assert got is not None
+    assert_identical(got, want)
+
+
+def test_large_tables_are_sliced_by_report_itself(likes, model, monkeypatch):
+    calls = []
+    original = sliced.second_pass
+    monkeypatch.setattr(sliced, "SLICED_FROM_ROWS", 1)
+    monkeypatch.setattr(sliced, "SLICE_ROWS", SLICE)
+    monkeypatch.setattr(sliced, "cpu_threads", lambda: 2)
+    monkeypatch.setattr(sliced, "second_pass", lambda *a, **k: calls.append(1) or original(*a, **k))
+    want = report_in_slices(model, likes, model.scope, threads=2, slice_rows=SLICE)
+    calls.clear()
+    got = model.report(likes)
+    assert len(calls) == len(creator_slices(likes["creator_id"], SLICE)) > 2
+    assert_identical(got, want)
+
+
+def test_a_slice_without_values_in_a_column_falls_back_to_one_pass(likes, model):
+    table = _grouped(likes).copy()
+    first = table["creator_id"].iloc[0]
+    table.loc[table["creator_id"] == first, "followers"] = np.nan  # whole first slice
+    table = validated(table)
+    assert report_in_slices(model, table, "creator", threads=2, slice_rows=SLICE) is None
+    one_pass = model.report(table)
+    assert one_pass.creators["creator_id"].iloc[0] == first
+
+
+def test_one_thread_or_one_slice_is_left_to_one_pass(likes, model):
+    assert report_in_slices(model, likes, "creator", threads=1, slice_rows=SLICE) is None
+    assert report_in_slices(model, likes, "creator", threads=2, slice_rows=10**9) is None
+
+
+def test_threads_started_by_a_slice_run_on_it():
+    def work(start: int, stop: int) -> str:
+        return threading.current_thread().name
+
+    def in_slice(_: int) -> tuple[int, list[str]]:
+        return cpu_threads(), map_row_chunks(work, 100, 10, threads=4)
+
+    for threads, names in sliced._on_threads(in_slice, [0, 1], threads=2):
+        assert threads == 1
+        assert len(set(names)) == 1 and names[0].startswith("detector-slice")
+    outside = map_row_chunks(work, 100, 10, threads=2)  # the calling thread is not marked
+    assert all(name.startswith("detector") for name in outside)
