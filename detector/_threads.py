@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 ENV = "DETECTOR_THREADS"
 _local = threading.local()
@@ -61,3 +62,12 @@ def map_row_chunks(
         return [fn(start, stop) for start, stop in bounds]
     with ThreadPoolExecutor(threads, thread_name_prefix="detector") as pool:
         return list(pool.map(lambda bound: fn(*bound), bounds))
+
+
+def map_threads(function: Callable[[Item], T], items: Iterable[Item], threads: int) -> Iterator[T]:
+    """``function`` of each item on up to ``threads`` threads, the results in order as they
+    come. Its threads are marked (:func:`mark_worker_thread`): what they start runs on them."""
+    with ThreadPoolExecutor(
+        max(1, threads), thread_name_prefix="detector-slice", initializer=mark_worker_thread
+    ) as pool:
+        yield from pool.map(function, items)

@@ -98,6 +98,32 @@ def test_chunked_equals_in_memory(data, small_model, expected, source, buckets, 
     assert_same_report(report, expected)
 
 
+@pytest.mark.parametrize("source", ["file", "folder"])
+def test_below_the_process_threshold_units_are_scored_on_threads(
+    data, small_model, expected, source, monkeypatch
+):
+    import detector.engines.chunked as chunked
+    from detector.engines import workers
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("worker processes started below PROCESSES_FROM_ROWS")
+
+    threaded = []
+
+    def recorded(function, items, threads):
+        items = list(items)
+        threaded.append((len(items), threads))
+        return chunked_map_threads(function, items, threads)
+
+    chunked_map_threads = chunked.map_threads
+    monkeypatch.setattr(workers.Workers, "map", no_workers)
+    monkeypatch.setattr(chunked, "cpu_threads", lambda: 2)
+    monkeypatch.setattr(chunked, "map_threads", recorded)
+    report = score_parquet_chunked(data[source], small_model, buckets=4, include_likes=True)
+    assert threaded == [(4, 2)]  # creator scope: pass 2 only, a bucket per task
+    assert_same_report(report, expected)
+
+
 @pytest.mark.parametrize("compressed", [True, False])
 def test_buckets_are_compressed_only_when_they_may_not_fit_in_memory(
     data, small_model, expected, compressed, monkeypatch
@@ -589,7 +615,7 @@ def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
             raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 
     monkeypatch.setattr(workers, "ProcessPoolExecutor", Killed)
-    monkeypatch.setattr(chunked, "PARALLEL_FROM_ROWS", 0)  # workers even for this small input
+    monkeypatch.setattr(chunked, "PROCESSES_FROM_ROWS", 0)  # workers even for this small input
     path = save_model(small_model, tmp_path / "m.joblib")
     args = ["score", str(data["folder"]), "--model", str(path), "--engine", "chunked"]
     result = CliRunner().invoke(app, [*args, "--partitions", "3"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector._threads import cpu_threads, map_row_chunks
+from detector._threads import cpu_threads, map_row_chunks, map_threads
 from detector.compiled import compiled_scorer
 from detector.engines import sliced
 from detector.engines.sliced import creator_slices, report_in_slices
@@ -123,7 +123,7 @@ def test_threads_started_by_a_slice_run_on_it():
     def in_slice(_: int) -> tuple[int, list[str]]:
         return cpu_threads(), map_row_chunks(work, 100, 10, threads=4)
 
-    for threads, names in sliced._on_threads(in_slice, [0, 1], threads=2):
+    for threads, names in map_threads(in_slice, [0, 1], threads=2):
         assert threads == 1
         assert len(set(names)) == 1 and names[0].startswith("detector-slice")
     outside = map_row_chunks(work, 100, 10, threads=2)  # the calling thread is not marked

@@ -30,11 +30,12 @@ Design (memory is bounded by one bucket of whole creators per worker plus the li
 - **Pass 2, reports.** Each bucket is read again and its partition features are *recomputed*
   rather than spilled (they are several times the size of the likes and cheap to recompute);
   :func:`detector.features.finish_features` adds the footprint features from the table and
-  :func:`detector.report.build_report` scores the bucket. From :data:`PARALLEL_FROM_ROWS` likes
-  passes 1 and 2 run on one worker process per CPU (the same processes that spilled, started
-  at the beginning of the run and warmed up while the input is planned; threads would not
-  help, the feature code holds the GIL), each receiving the scorer and the liker table once
-  through a pickle in the temporary folder. Per-like rows go to a temporary run
+  :func:`detector.report.build_report` scores the bucket. From :data:`PROCESSES_FROM_ROWS`
+  likes passes 1 and 2 run on one worker process per CPU (the same processes that spilled,
+  started at the beginning of the run and warmed up while the input is planned), each
+  receiving the scorer and the liker table once through a pickle in the temporary folder.
+  Below it they run on one thread per CPU in this process (no workers to start; most of the
+  time goes to numpy, Arrow and numba code that releases the GIL). Per-like rows go to a temporary run
   per bucket; at the end the runs are merged by order key into ``likes_output`` (written
   atomically), so the file lists likes in input order, as the in-memory engine does.
 - The partial reports are combined and put back in input order (:func:`detector.engines.assemble`):
@@ -64,7 +65,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from detector._threads import ENV as THREADS_ENV
-from detector._threads import cpu_threads
+from detector._threads import cpu_threads, map_threads
 from detector.engines import (
     ROW_KEY,
     PartialReport,
@@ -84,7 +85,7 @@ from detector.engines import (
     warm_model,
     with_accounts,
 )
-from detector.engines.workers import PARALLEL_FROM_ROWS, Workers
+from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, SchemaError
 from detector.io import atomic_write, detect_format, read_table, write_text
 from detector.schema import REQUIRED_COLUMNS, check_required
@@ -158,9 +159,9 @@ def score_parquet_chunked(
     batch_rows : rows per record batch read from the input.
     workers : processes spilling the input (each a contiguous range of its row groups, one
         record batch at a time) and scoring buckets at the same time in pass 2 (default: the
-        CPUs available, :func:`detector._threads.cpu_threads`, from :data:`PARALLEL_FROM_ROWS`
-        likes on; else 1, in this process). Each holds one bucket at a time. The result does
-        not depend on it.
+        CPUs available, :func:`detector._threads.cpu_threads`, from :data:`PROCESSES_FROM_ROWS`
+        likes on; below, this process, scoring on as many threads). Each holds one bucket at
+        a time. The result does not depend on it.
     read_grouped : read input grouped by creator where it lies, without spilling it (None:
         when it is grouped and ``buckets`` is not given; True: refuse input that is not,
         with a one-line error; False: always spill). The result does not depend on it.
@@ -178,8 +179,9 @@ def score_parquet_chunked(
     wanted = None if creators is None else list(creators)
     out_format = None if likes_output is None else detect_format(likes_output)
     processes = max(1, workers) if workers is not None else cpu_threads()
-    if workers is None and total < PARALLEL_FROM_ROWS:
-        processes = 1
+    threads = 1
+    if workers is None and total < PROCESSES_FROM_ROWS:
+        threads, processes = processes, 1
     reader = _Reader(columns, wanted, account_table, account_source)
     with (
         tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp,
@@ -190,7 +192,7 @@ def score_parquet_chunked(
             pool.start()
         tasks = None
         if read_grouped is not False and buckets is None:
-            tasks = grouped.plan(fragments, columns, processes)
+            tasks = grouped.plan(fragments, columns, max(processes, threads))
         if read_grouped and tasks is None:
             raise InputFormatError(
                 f"{path}: not grouped by creator (a creator's likes are not all contiguous, or "
@@ -216,6 +218,8 @@ def score_parquet_chunked(
                 done: Iterable[list[Any]] = pool.map(
                     function, [(str(state), unit) for unit in units]
                 )
+            elif threads > 1 and len(units) > 1:
+                done = map_threads(own, units, threads)
             else:
                 done = (own(unit) for unit in units)
             for results in done:

@@ -14,14 +14,12 @@ need it); a table where that fails is scored in one pass, as are small tables an
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from detector._threads import cpu_threads, mark_worker_thread
+from detector._threads import cpu_threads, map_threads
 from detector.engines import (
     FEATURES_INPUTS,
     assemble,
@@ -41,8 +39,6 @@ SLICE_ROWS = 125_000
 """Likes per slice, about (the chunked engine's slice: faster than 90k, as fast as 180k)."""
 SLICED_FROM_ROWS = 250_000
 """Tables from this many likes are scored in slices, when more than one thread may run."""
-
-T = TypeVar("T")
 
 
 def creator_slices(creator_id: pd.Series, slice_rows: int = SLICE_ROWS) -> list[np.ndarray]:
@@ -98,12 +94,14 @@ def report_in_slices(
     parts = [_slice_of(likes, rows) for rows in slices]
     table = None
     if scope == "batch":
-        summaries = _on_threads(lambda part: first_pass(part[0])[0], parts, threads)
+        summaries = list(map_threads(lambda part: first_pass(part[0])[0], parts, threads))
         table = reduce_summaries(summaries)
-    partials = _on_threads(
-        lambda part: second_pass(part[0], part[1], model, table, include_likes=include_likes),
-        parts,
-        threads,
+    partials = list(
+        map_threads(
+            lambda part: second_pass(part[0], part[1], model, table, include_likes=include_likes),
+            parts,
+            threads,
+        )
     )
     return assemble(partials)
 
@@ -133,14 +131,3 @@ def _present_everywhere(likes: pd.DataFrame, slices: list[np.ndarray]) -> list[s
                 return None
         present.append(column)
     return present
-
-
-def _on_threads(function: Callable[[Any], T], items: list[Any], threads: int) -> list[T]:
-    """``function`` of each item on ``threads`` threads, in order; threads started inside
-    (the scoring's row chunks) run on the calling thread instead."""
-    with ThreadPoolExecutor(
-        min(threads, len(items)),
-        thread_name_prefix="detector-slice",
-        initializer=mark_worker_thread,
-    ) as pool:
-        return list(pool.map(function, items))
