@@ -494,8 +494,18 @@ def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
     meta = dict(reports[0].meta)
     meta["imputed_values"] = int(sum(r.meta.get("imputed_values", 0) for r in reports))
     return CreatorReport(
-        creators=pd.concat([r.creators for r in reports], ignore_index=True),
-        posts=pd.concat([r.posts for r in reports], ignore_index=True),
+        creators=_concat_in_order([r.creators for r in reports]),
+        posts=_concat_in_order([r.posts for r in reports]),
         likes=pd.concat(likes, ignore_index=True) if likes else None,
         meta=meta,
     )
+
+
+def _concat_in_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one after another, their columns in the order of the one with the most (a
+    partition without any creator follower count has no engagement rates: its columns are a
+    subset, and they would otherwise move the rates to the end)."""
+    combined = pd.concat(frames, ignore_index=True)
+    widest = list(max(frames, key=lambda frame: frame.shape[1]).columns)
+    order = widest + [c for c in combined.columns if c not in set(widest)]
+    return combined if order == list(combined.columns) else combined[order]

@@ -124,6 +124,20 @@ def test_below_the_process_threshold_units_are_scored_on_threads(
     assert_same_report(report, expected)
 
 
+def test_a_first_bucket_without_creator_follower_counts_keeps_the_column_order(
+    likes, small_model, tmp_path
+):
+    table = likes.copy()
+    first_bucket = bucket_of(table["creator_id"], 4) == 0
+    table.loc[first_bucket, "creator_followers"] = np.nan
+    path = tmp_path / "likes.parquet"
+    table.to_parquet(path, index=False)
+    want = small_model.report(validate_likes(table, "likes", label_column="is_fake"))
+    got = score_parquet_chunked(path, small_model, buckets=4)
+    assert list(got.creators.columns) == list(want.creators.columns)
+    assert_same_report(got, want, likes=False)
+
+
 @pytest.mark.parametrize("compressed", [True, False])
 def test_buckets_are_compressed_only_when_they_may_not_fit_in_memory(
     data, small_model, expected, compressed, monkeypatch

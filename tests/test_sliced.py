@@ -111,6 +111,17 @@ def test_a_slice_without_values_in_a_column_falls_back_to_one_pass(likes, model)
     assert one_pass.creators["creator_id"].iloc[0] == first
 
 
+def test_a_slice_without_creator_follower_counts_keeps_the_report_columns_in_order(likes, model):
+    table = _grouped(likes).copy()
+    first = creator_slices(table["creator_id"], SLICE)[0]
+    table.loc[first, "creator_followers"] = np.nan  # no engagement rates in the first slice
+    table = validated(table)
+    got = report_in_slices(model, table, "creator", threads=2, slice_rows=SLICE)
+    assert got is not None
+    assert_identical(got, model.report(table))
+    assert got.creators["engagement_rate"].isna().sum() == table.loc[first, "creator_id"].nunique()
+
+
 def test_one_thread_or_one_slice_is_left_to_one_pass(likes, model):
     assert report_in_slices(model, likes, "creator", threads=1, slice_rows=SLICE) is None
     assert report_in_slices(model, likes, "creator", threads=2, slice_rows=10**9) is None

@@ -119,11 +119,10 @@ def _slice_of(likes: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.n
 
 def _present_everywhere(likes: pd.DataFrame, slices: list[np.ndarray]) -> list[str] | None:
     """The table's columns, less the feature inputs without any value; None if some slice has
-    no value in a column the whole table has values in: a feature input, or
-    ``creator_followers`` (which adds the engagement rates to the report)."""
+    no value in a feature input column the whole table has values in."""
     present = []
     for column in likes.columns:
-        if column in FEATURES_INPUTS or column == "creator_followers":
+        if column in FEATURES_INPUTS:
             known = likes[column].notna().to_numpy()
             if not known.any():
                 continue
