@@ -32,7 +32,7 @@ Each method runs under a small launcher (this script with ``--measure``) that ti
 ``time.perf_counter`` (wall seconds, interpreter start and imports included) and reaps it with
 ``os.wait4``, whose ``ru_maxrss`` is the method's own peak resident memory (a child forked
 straight from the benchmark would also count the benchmark's memory: Linux carries the
-parent's peak over exec). Because the chunked engine scores on worker processes from 1M likes,
+parent's peak over exec). Because the chunked engine scores on worker processes from 4M likes,
 the launcher also samples the memory of the method's whole process tree every 250 ms (the sum of
 each process's proportional set size, ``Pss``, which counts pages shared between processes
 once); peak memory is the larger of the two figures. The two children written here also report
@@ -423,7 +423,7 @@ def run_measured(argv: list[str]) -> int:
     and the generated data) would report at least the benchmark's own size. This small launcher
     forks the measured command instead and reaps it with ``os.wait4``, whose ``ru_maxrss``
     (KiB on Linux) is then the command's own peak (floor: the launcher's ~15 MiB). That figure
-    is one process's peak; commands that start worker processes (the chunked engine from 1M
+    is one process's peak; commands that start worker processes (the chunked engine from 4M
     likes) use several, so a thread also samples the memory of the whole process tree (summed
     proportional set sizes) every :data:`SAMPLE_SECONDS`; the peak reported is the larger of
     the two.
