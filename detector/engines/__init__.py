@@ -44,6 +44,7 @@ from detector.schema import (
 )
 
 if TYPE_CHECKING:
+    from detector.features import PartitionFeatures
     from detector.model import AuthenticityModel
     from detector.report import CreatorReport
 
@@ -178,16 +179,18 @@ def second_pass(
     model: AuthenticityModel,
     table: pd.DataFrame | None,
     include_likes: bool = False,
+    part: PartitionFeatures | None = None,
 ) -> PartialReport:
     """Pass 2 on a partition: features with the liker table (None: creator scope) and report.
     ``rows`` are the likes' order keys, ascending (:func:`split_rows`).
 
-    Partition features are recomputed here rather than kept from pass 1: they are several
-    times the size of the likes, and recomputing them is cheaper than spilling them.
+    Partition features are recomputed here unless pass 1 kept them (``part``, as the memory
+    engine does): they are several times the size of the likes, and recomputing them is
+    cheaper than spilling them.
     """
     from detector.report import build_report
 
-    part = partition_features(likes)
+    part = partition_features(likes) if part is None else part
     features = finish_features(likes, part, table)
     report = build_report(model, likes, include_likes=include_likes, features=features)
     # first order key of each creator and post: ``rows`` ascend, so it is the key of the first

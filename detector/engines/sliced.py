@@ -23,14 +23,15 @@ from detector._threads import cpu_threads, map_threads
 from detector.engines import (
     FEATURES_INPUTS,
     assemble,
-    first_pass,
     reduce_summaries,
     second_pass,
     warm_model,
 )
+from detector.features import partition_features
 from detector.features.arrays import first_rows
 
 if TYPE_CHECKING:
+    from detector.features import PartitionFeatures
     from detector.report import CreatorReport
 
 __all__ = ["SLICED_FROM_ROWS", "SLICE_ROWS", "creator_slices", "report_in_slices"]
@@ -92,18 +93,25 @@ def report_in_slices(
         return None
     warm_model(model, present, scope)  # fitted or built here once, not by each thread
     parts = [_slice_of(likes, rows) for rows in slices]
-    table = None
-    if scope == "batch":
-        summaries = list(map_threads(lambda part: first_pass(part[0])[0], parts, threads))
-        table = reduce_summaries(summaries)
+    table, kept = None, [None] * len(parts)
+    if scope == "batch":  # pass 1's partition features are kept for pass 2 (in memory)
+        kept = list(map_threads(lambda part: _summarised(part[0]), parts, threads))
+        table = reduce_summaries([features.summary for features in kept])
     partials = list(
         map_threads(
-            lambda part: second_pass(part[0], part[1], model, table, include_likes=include_likes),
-            parts,
+            lambda job: second_pass(*job[0], model, table, include_likes, job[1]),
+            list(zip(parts, kept, strict=True)),
             threads,
         )
     )
     return assemble(partials)
+
+
+def _summarised(likes: pd.DataFrame) -> PartitionFeatures:
+    """Pass 1 on a slice: its partition features, with their liker summary made."""
+    features = partition_features(likes)
+    features.summary  # noqa: B018 - computed on first use, here on the slice's thread
+    return features
 
 
 def _slice_of(likes: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
