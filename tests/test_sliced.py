@@ -79,6 +79,16 @@ def test_slices_on_threads_give_the_one_pass_report(likes, model, scope, grouped
     assert_identical(got, want)
 
 
+def test_per_like_rows_keep_the_callers_index(likes, model):
+    table = validated(likes)
+    table = table[table["creator_id"] != table["creator_id"].iloc[0]]  # index with gaps
+    want = model.report(table, include_likes=True)
+    got = report_in_slices(model, table, "creator", include_likes=True, threads=2, slice_rows=SLICE)
+    assert got is not None
+    assert got.likes.index.equals(table.index)
+    assert_identical(got, want)
+
+
 def test_compiled_scorer_in_slices_gives_its_one_pass_report(likes, model):
     scorer = compiled_scorer(model)
     want = scorer.report(likes)

@@ -104,7 +104,10 @@ def report_in_slices(
             threads,
         )
     )
-    return assemble(partials)
+    report = assemble(partials)
+    if report.likes is not None:  # in table order: the table's own index, as one pass keeps it
+        report.likes.index = likes.index
+    return report
 
 
 def _summarised(likes: pd.DataFrame) -> PartitionFeatures:
