@@ -267,3 +267,22 @@ def test_the_report_format_follows_the_output_file_name_unless_given(
     forced = [*args, str(tmp_path / "t.json"), "--format", "table"]
     assert runner.invoke(app, forced).exit_code == 0
     assert "Creator authenticity" in (tmp_path / "t.json").read_text()
+
+
+def test_scoring_a_small_file_imports_neither_numba_nor_the_chunked_readers(world_dir, tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['detector', 'score', {str(world_dir / 'likes.csv')!r}, '--output', "
+        f"{str(tmp_path / 'r.json')!r}]\n"
+        "try:\n    runpy.run_module('detector', run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(sorted(m for m in ('numba', 'pyarrow.dataset', 'detector.engines.grouped') "
+        "if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"  # they would slow the cold start
+    assert (tmp_path / "r.json").exists()

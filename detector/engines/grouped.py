@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from detector.engines import ROW_KEY, validate_batch
 from detector.errors import InputFormatError
 
-__all__ = ["MIN_TASK_ROWS", "Piece", "Task", "plan", "read_task"]
+__all__ = ["MIN_TASK_ROWS", "Piece", "Task", "creator_cuts", "plan", "read_task"]
 
 MIN_TASK_ROWS = 50_000
 """A task spans row groups until it holds at least this many likes: an input of many small
@@ -162,7 +162,7 @@ def _tasks(groups: list[_Group], starts: np.ndarray, total: int, workers: int) -
         for n in [parts * (2 if i >= last else 1)]
         for p in range(n)
     ]
-    cuts = _creator_cuts(starts, aims, total, MIN_TASK_ROWS)  # small row groups merge
+    cuts = creator_cuts(starts, aims, total, MIN_TASK_ROWS)  # small row groups merge
     group_starts = np.array([g.position for g in groups], dtype=np.int64)
     tasks = []
     for a, b in zip(cuts[:-1], cuts[1:], strict=True):
@@ -194,7 +194,7 @@ def read_task(
     if likes.empty:
         return
     starts = np.r_[0, _changes(likes["creator_id"]) + 1]
-    cuts = _creator_cuts(starts, np.arange(slice_rows, len(likes), slice_rows), len(likes))
+    cuts = creator_cuts(starts, np.arange(slice_rows, len(likes), slice_rows), len(likes))
     for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         yield likes.iloc[a:b].reset_index(drop=True)
 
@@ -214,7 +214,7 @@ def _changes(ids: pd.Series) -> np.ndarray:
     return np.flatnonzero(values[1:] != values[:-1])
 
 
-def _creator_cuts(
+def creator_cuts(
     starts: np.ndarray, aims: Sequence[int] | np.ndarray, total: int, min_rows: int = 0
 ) -> list[int]:
     """Cut positions from 0 to ``total``: for each aim, the first creator start at or after it

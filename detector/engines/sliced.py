@@ -57,9 +57,9 @@ def creator_slices(creator_id: pd.Series, slice_rows: int = SLICE_ROWS) -> list[
     else:
         order = np.argsort(codes, kind="stable")
         starts = np.r_[0, np.cumsum(np.bincount(codes))[:-1]]
-    aims = np.arange(slice_rows, n, slice_rows)
-    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)])
-    bounds = [0, *[int(c) for c in cuts if 0 < c < n], n]
+    from detector.engines.grouped import creator_cuts  # imports pyarrow.dataset: only here
+
+    bounds = creator_cuts(starts, np.arange(slice_rows, n, slice_rows), n)
     slices = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         slices.append(np.arange(a, b) if order is None else np.sort(order[a:b]))
