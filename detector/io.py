@@ -7,18 +7,23 @@ so an interrupted run never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import io
+import lzma
 import os
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
 
 from detector.errors import InputFormatError, SchemaError
-from detector.schema import join_accounts, parse_labels, validate_likes
+from detector.schema import VERBATIM_COLUMNS, join_accounts, parse_labels, validate_likes
 
 FORMATS = {
     ".csv": "csv",
@@ -49,40 +54,112 @@ def detect_format(path: str | Path) -> str:
     )
 
 
+_DAMAGED = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile, UnicodeDecodeError)
+"""What a truncated or garbage compressed file raises while it is decompressed. EOFError must be
+caught here: typer (click) takes an escaping EOFError for Ctrl-D and prints only 'Aborted!'."""
+
+
+def _csv_options(names: list[str]) -> dict[str, object]:
+    """read_csv options keeping the verbatim columns as text (an empty cell only is missing)
+    and today's missing-value words (NA, null, ...) for every other column."""
+    verbatim = [n for n in names if n in VERBATIM_COLUMNS]
+    return {
+        "names": names,
+        "header": 0,
+        "dtype": dict.fromkeys(verbatim, str),
+        "keep_default_na": False,
+        "na_values": {n: list(STR_NA_VALUES) for n in names if n not in VERBATIM_COLUMNS},
+    }
+
+
+def clean_header(names: list[object], name: str) -> tuple[list[str], str | None]:
+    """Header names stripped of surrounding whitespace, and a note saying so (None: nothing
+    stripped). Raises InputFormatError naming a column that appears twice (also after
+    stripping: pandas would silently rename the second one ``x.1``)."""
+    raw = [str(n) for n in names]
+    stripped = [n.strip() for n in raw]
+    seen: set[str] = set()
+    for column in stripped:
+        if column in seen:
+            raise InputFormatError(
+                f"{name}: column '{column}' appears more than once in the header "
+                f"(expected each column once)"
+            )
+        seen.add(column)
+    changed = [repr(r) for r, s in zip(raw, stripped, strict=True) if r != s]
+    note = None
+    if changed:
+        note = f"{name}: stripped surrounding whitespace from column name(s) {', '.join(changed)}"
+    return stripped, note
+
+
+def csv_header(source: str | Path | IO[str], name: str, sep: str = ",") -> tuple[list[str], str | None]:
+    """The CSV header as written (duplicates not renamed), cleaned by :func:`clean_header`."""
+    first = pd.read_csv(
+        source, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
+    )
+    return clean_header(list(first.iloc[0]) if len(first) else [], name)
+
+
 def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
-    """Read one table by its extension; ``-`` reads CSV from standard input."""
+    """Read one table by its extension; ``-`` reads CSV from standard input.
+
+    Ids and usernames are read as text verbatim (:data:`VERBATIM_COLUMNS`). A note about
+    header names stripped of whitespace is left in ``frame.attrs["notes"]`` for the caller.
+    """
     fmt = detect_format(path)
     name = "<stdin>" if str(path) == "-" else str(path)
     if str(path) != "-" and not Path(path).exists():
         raise InputFormatError(f"{name}: file not found")
+    if name.lower().endswith(".zst") and importlib.util.find_spec("zstandard") is None:
+        raise InputFormatError(
+            f"{name}: reading .zst needs the zstandard package (pip install zstandard), "
+            f"or decompress the file first"
+        )
+    note = None
     try:
         if str(path) == "-":
             text = (stdin or sys.stdin).read()
             if not text.strip():
                 raise InputFormatError(f"{name}: empty input (expected CSV with a header row)")
-            frame = pd.read_csv(io.StringIO(text))
-        elif fmt == "csv":
-            frame = pd.read_csv(path)
-        elif fmt == "tsv":
-            frame = pd.read_csv(path, sep="\t")
-        elif fmt == "parquet":
-            frame = pd.read_parquet(path)
+            names, note = csv_header(io.StringIO(text), name)
+            frame = pd.read_csv(io.StringIO(text), **_csv_options(names))
+        elif fmt in ("csv", "tsv"):
+            sep = "\t" if fmt == "tsv" else ","
+            names, note = csv_header(path, name, sep)
+            frame = pd.read_csv(path, sep=sep, **_csv_options(names))
         else:
-            frame = pd.read_json(path, lines=True)
+            if fmt == "parquet":
+                frame = pd.read_parquet(path)
+            else:  # JSON numbers and strings as written; dates parsed by the schema
+                frame = pd.read_json(
+                    path, lines=True, dtype=False
+                )
+            names, note = clean_header(list(frame.columns), name)
+            frame.columns = names
     except InputFormatError:
         raise
     except pd.errors.EmptyDataError:
         raise InputFormatError(
             f"{name}: empty file (expected a header row and one row per like)"
         ) from None
+    except _DAMAGED as error:
+        raise InputFormatError(
+            f"{name}: damaged or truncated file, cannot be decompressed/decoded as {fmt} "
+            f"({type(error).__name__}: {_first_line(error)})"
+        ) from None
     except (ValueError, OSError, pd.errors.ParserError) as error:
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
-        raise InputFormatError(f"{name}: cannot be read as {fmt}: {first_line}") from error
+        raise InputFormatError(f"{name}: cannot be read as {fmt}: {_first_line(error)}") from None
     if frame.shape[1] == 0:
         raise InputFormatError(f"{name}: empty file (expected a header row and one row per like)")
+    if note:
+        frame.attrs["notes"] = [note]
     return frame
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def load_likes(
@@ -93,16 +170,20 @@ def load_likes(
 ) -> pd.DataFrame:
     """Read, validate and join a likes table (and optional accounts table).
 
-    ``label_column`` may be on either table; it is required when given.
+    ``label_column`` may be on either table; it is required when given. Notes from reading
+    (header names stripped) are in ``result.attrs["notes"]`` for the caller to show.
     """
     source = "<stdin>" if str(path) == "-" else str(path)
     likes_label = None
     raw = read_table(path, stdin=stdin)
     if label_column is not None and label_column in raw.columns:
         likes_label = label_column
+    notes = list(raw.attrs.get("notes", []))
     likes = validate_likes(raw, source, label_column=likes_label)
     if accounts is not None:
-        likes = join_accounts(likes, read_table(accounts), str(accounts))
+        table = read_table(accounts)
+        notes += table.attrs.get("notes", [])
+        likes = join_accounts(likes, table, str(accounts))
         if label_column is not None and likes_label is None:
             if label_column not in likes.columns:
                 raise SchemaError(
@@ -112,6 +193,7 @@ def load_likes(
             likes[label_column] = parse_labels(likes[label_column], str(accounts), label_column)
     elif label_column is not None and likes_label is None:
         raise SchemaError(f"{source}: label column '{label_column}' not found")
+    likes.attrs["notes"] = notes
     return likes
 
 

@@ -42,6 +42,8 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("post_published_at", "creator_followers", *ACCOUNT_COLUMNS)
 DEFAULT_LABEL = "is_fake"
 ACCOUNT_KEY = "account_id"
+VERBATIM_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, ACCOUNT_KEY, "username")
+"""Read as text exactly as written: no 'NA'/'null' as missing and no number parsing."""
 
 _TRUE = {"1", "true", "t", "yes", "y", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "0.0"}
@@ -54,30 +56,81 @@ def _where(source: str, column: str, position: int, value: object) -> str:
     return f"{source}: column '{column}' row {position + 1}: {shown}"
 
 
+EPOCH_UNITS: tuple[tuple[float, str], ...] = ((1e11, "s"), (1e14, "ms"), (1e17, "us"))
+"""Epoch numbers are told apart by magnitude: ``|x| < 1e11`` seconds, ``< 1e14`` milliseconds,
+``< 1e17`` microseconds, else nanoseconds. Each boundary is the ``1e11`` instant of the next finer
+unit (early 1973), so a number in an ambiguous band read in the coarser unit lands after 2262,
+outside the supported range: a misread is refused, never silent."""
+
+_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_LOW, _HIGH = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+_RANGE = f"supported range {_LOW:%Y-%m-%d} to {_HIGH:%Y-%m-%d} (UTC)"
+
+
+def _epoch(numbers: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Epoch numbers (any unit, by magnitude) as UTC timestamps, and which were out of range."""
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    size = np.abs(values)
+    scale = np.select(
+        [size < 1e11, size < 1e14, size < 1e17], [10**9, 10**6, 10**3], default=1
+    ).astype("float64")
+    if pd.api.types.is_integer_dtype(numbers) and not numbers.isna().any():  # exact for ns
+        nanos_exact = numbers.to_numpy(dtype="int64")
+        with np.errstate(over="ignore"):
+            nanos = nanos_exact.astype("float64") * scale
+        exact = scale == 1
+    else:
+        nanos, exact, nanos_exact = values * scale, None, None
+    out = ~np.isnan(nanos) & ((nanos < _LOW.value) | (nanos > _HIGH.value))
+    safe = np.where(out | np.isnan(nanos), np.nan, nanos)
+    parsed = pd.to_datetime(safe, unit="ns", utc=True)
+    if exact is not None and exact.any():
+        parsed = parsed.where(~exact, pd.to_datetime(np.where(exact, nanos_exact, 0), utc=True))
+    return pd.Series(parsed, index=numbers.index).astype("datetime64[ns, UTC]"), out
+
+
+def _out_of_range(source: str, column: str, position: int, value: object) -> SchemaError:
+    return SchemaError(f"{_where(source, column, position, value)} is out of range ({_RANGE})")
+
+
 def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
-    """Parse ISO 8601 (no offset means UTC) or Unix epoch seconds into UTC timestamps."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):  # instants already: nothing can fail
-        return values.astype("datetime64[ns, UTC]")
-    if pd.api.types.is_datetime64_any_dtype(values):  # times without a zone are UTC
-        return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
+    """Parse ISO 8601 (any offset; no offset means UTC) or Unix epoch numbers into UTC timestamps.
+
+    Epoch numbers may be seconds, milliseconds, microseconds or nanoseconds, told apart by
+    magnitude (:data:`EPOCH_UNITS`). Instants outside what ``datetime64[ns]`` holds (about
+    1677-09-21 to 2262-04-11) are refused with the row, rather than failing deep in pandas.
+    """
     present = values.notna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values):  # Parquet/JSON instants, any unit
+        stamped = values if isinstance(values.dtype, pd.DatetimeTZDtype) else values.dt.tz_localize("UTC")
+        outside = present & ((stamped < _LOW) | (stamped > _HIGH)).fillna(False).to_numpy()
+        if outside.any():
+            first = int(np.flatnonzero(outside)[0])
+            raise _out_of_range(source, column, first, str(values.iloc[first]))
+        return stamped.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    out = np.zeros(len(values), dtype=bool)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        parsed = pd.to_datetime(values.astype("float64"), unit="s", utc=True, errors="coerce")
+        parsed, out = _epoch(values)
     else:
         text = values.astype("string").str.strip()
         numeric = pd.to_numeric(text, errors="coerce")
         is_epoch = numeric.notna().to_numpy()
-        parsed = pd.to_datetime(
-            text.where(~is_epoch), utc=True, errors="coerce", format="ISO8601"
-        ).astype("datetime64[ns, UTC]")
+        iso = pd.to_datetime(text.where(~is_epoch), utc=True, errors="coerce", format="ISO8601")
+        iso_outside = ((iso < _LOW) | (iso > _HIGH)).fillna(False).to_numpy()
+        out |= iso_outside
+        parsed = iso.where(~iso_outside).astype("datetime64[ns, UTC]")
         if is_epoch.any():
-            epoch = pd.to_datetime(numeric[is_epoch], unit="s", utc=True, errors="coerce")
-            parsed[is_epoch] = epoch.astype("datetime64[ns, UTC]")
+            epoch, epoch_out = _epoch(numeric[is_epoch].astype("float64"))
+            parsed[is_epoch] = epoch
+            out[is_epoch] |= epoch_out
+    if out.any():
+        first = int(np.flatnonzero(out)[0])
+        raise _out_of_range(source, column, first, values.iloc[first])
     bad = np.flatnonzero(present & parsed.isna().to_numpy())
     if bad.size:
         raise SchemaError(
             f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a timestamp "
-            f"(expected ISO 8601 or Unix epoch seconds; {bad.size} bad value(s) in all)"
+            f"(expected ISO 8601 or Unix epoch seconds, ms, us or ns; {bad.size} bad value(s) in all)"
         )
     return parsed.astype("datetime64[ns, UTC]")
 
@@ -147,12 +200,17 @@ def check_required(frame: pd.DataFrame, required: tuple[str, ...], source: str) 
 
 
 def _ids(values: pd.Series, source: str, column: str) -> pd.Series:
-    missing = np.flatnonzero(values.isna().to_numpy())
+    """Ids as text, verbatim: ``007`` and ``7`` are two ids and ``NA`` is an id. Only an empty
+    cell or a null is missing; integer-typed ids (Parquet, JSON numbers) become decimal text."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if (whole % 1 == 0).all():
+            values = values.astype("Int64")
+    text = values.astype("string")
+    missing = np.flatnonzero((text.isna() | (text == "")).to_numpy())
     if missing.size:
         raise SchemaError(f"{source}: column '{column}' row {missing[0] + 1}: id is missing")
-    if pd.api.types.is_float_dtype(values) and (values % 1 == 0).all():
-        values = values.astype("int64")
-    return values.astype(str)
+    return text.astype(str)
 
 
 def validate_likes(
@@ -184,7 +242,8 @@ def validate_likes(
         if column in out.columns:
             out[column] = parse_booleans(out[column], source, column)
     if "username" in out.columns:
-        out["username"] = out["username"].astype("string")
+        username = out["username"].astype("string")
+        out["username"] = username.where(username != "")  # verbatim: only empty is missing
     if label_column is not None:
         if label_column not in out.columns:
             raise SchemaError(f"{source}: label column '{label_column}' not found")

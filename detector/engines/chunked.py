@@ -87,7 +87,7 @@ from detector.engines import (
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, SchemaError
-from detector.io import atomic_write, detect_format, read_table, write_text
+from detector.io import atomic_write, clean_header, detect_format, read_table, write_text
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 if TYPE_CHECKING:
@@ -436,6 +436,7 @@ def _open(path: Path) -> tuple[list[ds.Fragment], list[str], int]:
             raise InputFormatError(
                 f"{fragment.path}: cannot be read as parquet: {_first_line(error)}"
             ) from None
+        clean_header(list(found), fragment.path)  # a column twice: refused, naming it
         check_required(pd.DataFrame(columns=found), REQUIRED_COLUMNS, fragment.path)
         names.update(dict.fromkeys(found))
     if not fragments:

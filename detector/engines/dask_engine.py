@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
 
 from detector.engines import (
     ROW_KEY,
@@ -51,8 +52,13 @@ from detector.engines import (
     with_accounts,
 )
 from detector.errors import InputFormatError, SchemaError
-from detector.io import detect_format, read_table
-from detector.schema import REQUIRED_COLUMNS, check_required, validate_likes
+from detector.io import clean_header, csv_header, detect_format, read_table
+from detector.schema import (
+    REQUIRED_COLUMNS,
+    VERBATIM_COLUMNS,
+    check_required,
+    validate_likes,
+)
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -102,21 +108,27 @@ def read_likes_dask(path: str | Path, *, blocksize: str | int | None = "64MB") -
             return dd.read_parquet(name, columns=contract_columns(columns) or None)
         if fmt in ("csv", "tsv"):
             sep = "\t" if fmt == "tsv" else ","
-            header = pd.read_csv(path, nrows=0, sep=sep).columns
+            header, _ = csv_header(path, name, sep)  # duplicates refused, names stripped
             check_required(pd.DataFrame(columns=header), REQUIRED_COLUMNS, name)
             wanted = contract_columns(header)
             return dd.read_csv(
-                name, sep=sep, usecols=wanted, dtype=dict.fromkeys(wanted, object),
+                name, sep=sep, names=header, header=0, usecols=wanted,
+                dtype=dict.fromkeys(wanted, object), keep_default_na=False,
+                na_values={c: list(STR_NA_VALUES) for c in wanted if c not in VERBATIM_COLUMNS},
                 blocksize=blocksize,
             )  # fmt: skip
-        return dd.read_json(name, lines=True, blocksize=blocksize)
+        frame = dd.read_json(
+            name, lines=True, blocksize=blocksize, dtype=False
+        )  # dtype=False: ids and dates as written, parsed by the validation
+        clean_header(list(frame.columns), name)
+        return frame
     except (SchemaError, InputFormatError):
         raise
     except pd.errors.EmptyDataError:
         raise InputFormatError(
             f"{name}: empty file (expected a header row and one row per like)"
         ) from None
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, EOFError) as error:
         text = str(error).strip()
         first = text.splitlines()[0] if text else type(error).__name__
         raise InputFormatError(f"{name}: cannot be read as {fmt}: {first}") from None
