@@ -53,6 +53,12 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _say_notes(frame: Any) -> None:
+    """Show what reading noted about the input (e.g. header names stripped), one line each."""
+    for note in frame.attrs.get("notes", []):
+        _say(f"note: {note}")
+
+
 @contextmanager
 def _known_failures() -> Iterator[None]:
     """Turn the detector's own errors (and file and memory errors) into one line and exit code 1."""
@@ -377,6 +383,7 @@ def score(
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
         likes = load_likes(file, accounts)
+        _say_notes(likes)
         if creator:
             likes = likes[likes["creator_id"].isin(creator)].reset_index(drop=True)
             if likes.empty:
@@ -448,6 +455,7 @@ def train(
         likes = load_likes(
             file, accounts, label_column=_label_if_present(file, accounts, raw_label)
         )
+        _say_notes(likes)
         labelled = raw_label is not None and raw_label in likes.columns
         if not labelled:
             _say(
