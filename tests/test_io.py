@@ -80,3 +80,106 @@ def test_write_refuses_to_overwrite_unless_asked(tmp_path, tiny_likes):
     with pytest.raises(InputFormatError, match="already exists"):
         write_frame(target, tiny_likes, overwrite=False)
     assert len(pd.read_csv(target)) == 4
+
+
+# ------------------------------------------------- issue 16: reading input faithfully
+_VERBATIM = (
+    "creator_id,post_id,liker_id,liked_at,username\n"
+    "007,1e3,NA,2026-01-01T00:00:00Z,NA\n"
+    "7,p2,null,2026-01-01T00:01:00Z,None\n"
+)
+
+
+@pytest.mark.parametrize("name", ["likes.csv", "likes.tsv", "-", "likes.jsonl"])
+def test_ids_and_usernames_are_read_verbatim(tmp_path, name):
+    frame = pd.read_csv(io.StringIO(_VERBATIM), dtype=str, keep_default_na=False)
+    stdin = None
+    if name == "-":
+        stdin = io.StringIO(_VERBATIM)
+    elif name.endswith(".jsonl"):
+        frame.to_json(tmp_path / name, orient="records", lines=True)
+    else:
+        frame.to_csv(tmp_path / name, index=False, sep="\t" if name.endswith(".tsv") else ",")
+    likes = load_likes(name if name == "-" else tmp_path / name, stdin=stdin)
+    assert likes["creator_id"].tolist() == ["007", "7"]  # two creators, not one '7'
+    assert likes["post_id"].tolist() == ["1e3", "p2"]
+    assert likes["liker_id"].tolist() == ["NA", "null"]
+    assert likes["username"].tolist() == ["NA", "None"]
+
+
+def test_integer_parquet_and_json_ids_become_decimal_text(tmp_path, tiny_likes):
+    frame = tiny_likes.assign(creator_id=[7, 7, 8, 10**15])
+    frame.to_parquet(tmp_path / "likes.parquet")
+    frame.to_json(tmp_path / "likes.jsonl", orient="records", lines=True)
+    for name in ("likes.parquet", "likes.jsonl"):
+        assert load_likes(tmp_path / name)["creator_id"].tolist() == ["7", "7", "8", str(10**15)]
+
+
+def test_only_an_empty_id_is_missing(tmp_path):
+    (tmp_path / "likes.csv").write_text(
+        "creator_id,post_id,liker_id,liked_at\nc,p,,2026-01-01\n", encoding="utf-8"
+    )
+    with pytest.raises(SchemaError, match="column 'liker_id' row 1: id is missing"):
+        load_likes(tmp_path / "likes.csv")
+
+
+def test_accounts_keys_are_verbatim_and_joined_exactly(tmp_path):
+    (tmp_path / "likes.csv").write_text(
+        "creator_id,post_id,liker_id,liked_at\nc,p,007,2026-01-01\nc,p,7,2026-01-01\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,followers,username\n007,5,NA\n7,NA,b\n", encoding="utf-8"
+    )
+    likes = load_likes(tmp_path / "likes.csv", tmp_path / "accounts.csv")
+    assert likes["username"].tolist() == ["NA", "b"]
+    assert likes["followers"].iloc[0] == 5 and pd.isna(likes["followers"].iloc[1])  # counts: NA
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2", ".csv.xz"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_damaged_compressed_input_is_one_error_naming_the_file(tmp_path, tiny_likes, suffix, damage):
+    path = tmp_path / f"likes{suffix}"
+    big = pd.concat([tiny_likes] * 2000, ignore_index=True)
+    big.to_csv(path, index=False)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"not compressed" * 50)
+    with pytest.raises(InputFormatError, match=rf"likes{suffix}: "):
+        read_table(path)
+
+
+def test_zst_without_zstandard_says_how_to_read_it(tmp_path, monkeypatch):
+    import importlib.util
+
+    path = tmp_path / "likes.csv.zst"
+    path.write_bytes(b"\x28\xb5\x2f\xfd")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "zstandard" else real(n, *a)
+    )
+    with pytest.raises(InputFormatError, match="pip install zstandard"):
+        read_table(path)
+
+
+@pytest.mark.parametrize(
+    "header", ["creator_id,post_id,liker_id,liked_at,liker_id", "creator_id,post_id,liker_id,liked_at, liker_id"]
+)
+def test_a_column_twice_in_the_header_is_refused_by_name(tmp_path, header):
+    (tmp_path / "likes.csv").write_text(f"{header}\nc,p,a,2026-01-01,b\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match="column 'liker_id' appears more than once"):
+        read_table(tmp_path / "likes.csv")
+
+
+def test_a_column_twice_in_jsonl_after_stripping_is_refused(tmp_path):
+    (tmp_path / "likes.jsonl").write_text('{"a": 1, " a": 2}\n', encoding="utf-8")
+    with pytest.raises(InputFormatError, match="column 'a' appears more than once"):
+        read_table(tmp_path / "likes.jsonl")
+
+
+def test_header_whitespace_is_stripped_and_noted(tmp_path):
+    (tmp_path / "likes.csv").write_text(
+        "creator_id,post_id,liker_id ,liked_at\nc,p,a,2026-01-01\n", encoding="utf-8"
+    )
+    likes = load_likes(tmp_path / "likes.csv")
+    assert likes["liker_id"].tolist() == ["a"]
+    assert likes.attrs["notes"] == [f"{tmp_path / 'likes.csv'}: stripped surrounding whitespace from column name(s) 'liker_id '"]

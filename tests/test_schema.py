@@ -122,3 +122,45 @@ def test_accounts_table_refuses_duplicates_and_overlapping_columns():
         join_accounts(likes, pd.DataFrame({"account_id": ["u1", "u1"]}), "accounts.csv")
     with pytest.raises(SchemaError, match=r"'posts' are also in the likes table"):
         join_accounts(likes, pd.DataFrame({"account_id": ["u1"], "posts": [3]}), "accounts.csv")
+
+
+# ------------------------------------------------- issue 16: timestamps and ids
+def _likes(liked_at: list[object]) -> pd.DataFrame:
+    n = len(liked_at)
+    return pd.DataFrame(
+        {"creator_id": ["c"] * n, "post_id": ["p"] * n, "liker_id": ["a"] * n, "liked_at": liked_at}
+    )
+
+
+@pytest.mark.parametrize(
+    "value", [1778512752, 1778512752000, 1778512752000000, 1778512752000000000, "1778512752000"]
+)
+def test_epoch_seconds_ms_us_and_ns_are_told_apart_by_magnitude(value):
+    likes = validate_likes(_likes([value]), "likes.csv")
+    assert likes["liked_at"].iloc[0] == pd.Timestamp("2026-05-11 15:19:12", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31", "0001-01-01", "1500-01-01T00:00:00+01:00", 5e10, "99999999999999999999"]
+)
+def test_timestamps_out_of_range_are_one_error_with_row_and_range(value):
+    with pytest.raises(SchemaError, match=r"column 'liked_at' row 2: .* is out of range \(supported range 1677"):
+        validate_likes(_likes(["2026-01-01", value]), "likes.csv")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_parquet_timestamps_of_other_units_out_of_range_are_refused(tmp_path, unit):
+    from detector.io import load_likes
+
+    frame = _likes([pd.Timestamp("2026-01-01"), pd.Timestamp("9999-12-31")])
+    frame["liked_at"] = frame["liked_at"].astype(f"datetime64[{unit}]")
+    frame.to_parquet(tmp_path / "likes.parquet")
+    with pytest.raises(SchemaError, match=r"likes.parquet: column 'liked_at' row 2: '9999-12-31"):
+        load_likes(tmp_path / "likes.parquet")
+
+
+def test_float_ids_with_nulls_are_refused_as_missing_and_whole_floats_read_as_integers():
+    frame = _likes(["2026-01-01", "2026-01-02"]).assign(creator_id=[7.0, 8.0])
+    assert validate_likes(frame, "likes")["creator_id"].tolist() == ["7", "8"]
+    with pytest.raises(SchemaError, match="'creator_id' row 2: id is missing"):
+        validate_likes(frame.assign(creator_id=[7.0, float("nan")]), "likes")
