@@ -54,7 +54,7 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-_DAMAGED = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile, UnicodeDecodeError)
+DAMAGED = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile, UnicodeDecodeError)
 """What a truncated or garbage compressed file raises while it is decompressed. EOFError must be
 caught here: typer (click) takes an escaping EOFError for Ctrl-D and prints only 'Aborted!'."""
 
@@ -143,7 +143,7 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
         raise InputFormatError(
             f"{name}: empty file (expected a header row and one row per like)"
         ) from None
-    except _DAMAGED as error:
+    except DAMAGED as error:
         raise InputFormatError(
             f"{name}: damaged or truncated file, cannot be decompressed/decoded as {fmt} "
             f"({type(error).__name__}: {_first_line(error)})"

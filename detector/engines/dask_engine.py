@@ -52,7 +52,7 @@ from detector.engines import (
     with_accounts,
 )
 from detector.errors import InputFormatError, SchemaError
-from detector.io import clean_header, csv_header, detect_format, read_table
+from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_table
 from detector.schema import (
     REQUIRED_COLUMNS,
     VERBATIM_COLUMNS,
@@ -186,7 +186,8 @@ def score_dask(
     account_arg = None if account_table is None else delayed(account_table)
     joined_meta = _joined_meta(columns, account_table, account_source)
     ordered = shuffled.map_partitions(_order, account_arg, account_source, meta=joined_meta)
-    parts = ordered.persist().to_delayed()
+    with _reading(source):
+        parts = ordered.persist().to_delayed()
 
     client = _distributed_client()
     table = None
@@ -199,7 +200,8 @@ def score_dask(
                 delayed(_combine)(summaries[i : i + FAN_IN])
                 for i in range(0, len(summaries), FAN_IN)
             ]
-        table, found = dask.compute(summaries[0], [delayed(_pick)(f, 1) for f in firsts])
+        with _reading(source):
+            table, found = dask.compute(summaries[0], [delayed(_pick)(f, 1) for f in firsts])
         present = [p for p in found if p is not None]
         if table is None:
             raise _no_rows(source, wanted)
@@ -209,15 +211,29 @@ def score_dask(
         table_arg = None if table is None else client.scatter(table, broadcast=True, hash=False)
     else:
         model_arg, table_arg = delayed(model), delayed(table)
-    results = dask.compute(
-        *[delayed(_second)(part, model_arg, table_arg, include_likes) for part in parts]
-    )
+    with _reading(source):
+        results = dask.compute(
+            *[delayed(_second)(part, model_arg, table_arg, include_likes) for part in parts]
+        )
     partials = [r for r in results if r is not None]
     if not partials:
         raise _no_rows(source, wanted)
     if present is None:
         check_present([p.present for p in partials])
     return assemble(partials)
+
+
+@contextmanager
+def _reading(source: str) -> Iterator[None]:
+    """A damaged compressed input fails only when its blocks are read, on the workers: one
+    error naming the file (an escaping EOFError would make typer print only 'Aborted!')."""
+    try:
+        yield
+    except DAMAGED as error:
+        raise InputFormatError(
+            f"{source}: damaged or truncated file, cannot be decompressed "
+            f"({type(error).__name__}: {str(error).strip() or 'no detail'})"
+        ) from None
 
 
 @contextmanager
