@@ -302,8 +302,10 @@ def largest_bursts(
     np.maximum.at(last, cell, minutes)
     sizes = np.bincount(cell, minlength=n)
     head = rows[first_rows(cell)]  # the first like of each burst
-    # each creator's largest burst, the first of its size in order of appearance
-    by_size = np.argsort(-sizes, kind="stable")
+    # each creator's largest burst; ties broken by values (earliest bucket, then smallest
+    # post id), never by row order, so that shuffled rows give the same report
+    post_rank = pd.factorize(likes["post_id"].take(head).to_numpy(), sort=True)[0]
+    by_size = np.lexsort((post_rank, bucket[head], -sizes))
     owner = creator[head][by_size]
     top = np.sort(by_size[np.unique(owner, return_index=True)[1]])
     chosen = np.isin(cell, top)

@@ -189,7 +189,7 @@ def test_condition_shares_are_the_per_creator_means_of_the_condition_matrix(jit_
 
 def test_largest_burst_per_creator_is_the_biggest_post_and_bucket_group(test_world):
     """A burst is the bursty likes of one post in one bucket; each creator's largest is the one
-    with most likes (the first to appear on ties), with its time span and the median of how
+    with most likes (on ties the earliest bucket, then the smallest post id), with its time span and the median of how
     many other bursts its accounts joined."""
     from detector.features import build_like_features
     from detector.report import largest_bursts
@@ -209,7 +209,9 @@ def test_largest_burst_per_creator_is_the_biggest_post_and_bucket_group(test_wor
         first=("minutes", "min"),
         last=("minutes", "max"),
     )
-    bursts = bursts.reset_index().sort_values("likes", ascending=False, kind="stable")
+    bursts = bursts.reset_index().sort_values(
+        ["likes", "bucket", "post_id"], ascending=[False, True, True], kind="stable"
+    )
     want = bursts.drop_duplicates("creator_id").set_index("creator_id")
     second = bursts.groupby("creator_id", sort=False)["likes"].nth(1)
     tied = want["likes"].reindex(bursts.loc[second.index, "creator_id"]).to_numpy() == second
@@ -220,6 +222,23 @@ def test_largest_burst_per_creator_is_the_biggest_post_and_bucket_group(test_wor
     np.testing.assert_array_equal(got["other_bursts"], want["other_bursts"])
     np.testing.assert_array_equal(got["minutes"], want["last"] - want["first"])
     assert not got["across"].any()
+
+
+def test_largest_bursts_do_not_depend_on_row_order(test_world):
+    """Ties between equally large bursts are broken by values: shuffled rows pick the same
+    burst (post, likes, minutes) for every creator (row order picked the first to appear)."""
+    from detector.features import build_like_features
+    from detector.report import largest_bursts
+
+    def bursts(likes: pd.DataFrame) -> pd.DataFrame:
+        built = build_like_features(likes, scope="creator")
+        groups = built.groups
+        got = largest_bursts(likes, built.values, groups.post, (groups.bucket, groups.bursty))
+        return got.sort_index()
+
+    likes = test_world[0]
+    shuffled = likes.sample(frac=1, random_state=5).reset_index(drop=True)
+    pd.testing.assert_frame_equal(bursts(likes), bursts(shuffled))
 
 
 def test_effective_sizes_count_nested_clusters_directly_with_the_same_numbers():
