@@ -880,6 +880,15 @@ class Scorer:
         from detector.report import build_report
 
         scope = scope or self.scope
+        if scope == "creator":  # a column's presence decided per creator, as the model does
+            from detector.engines.sliced import _in_input_order, _rows_of, presence_groups
+
+            groups = presence_groups(likes)
+            if groups is not None:
+                parts = [
+                    self.report(_rows_of(likes, rows), include_likes, scope) for rows in groups
+                ]
+                return _in_input_order(likes, groups, parts)
         sliced = report_in_slices(self, likes, scope, include_likes)
         if sliced is not None:
             return sliced

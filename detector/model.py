@@ -467,65 +467,19 @@ class AuthenticityModel(BaseEstimator):
         likes = _validated(X)
         scope = scope or self.scope
         if scope == "creator":
+            from detector.engines.sliced import _in_input_order, _rows_of, presence_groups
+
             groups = presence_groups(likes)
             if groups is not None:
-                parts = [self.report(likes.iloc[rows], include_likes, scope) for rows in groups]
+                parts = [
+                    self.report(_rows_of(likes, rows), include_likes, scope) for rows in groups
+                ]
                 return _in_input_order(likes, groups, parts)
         sliced = report_in_slices(self, likes, scope, include_likes)
         if sliced is not None:
             return sliced
         features = build(likes, scope)
         return build_report(self, likes, include_likes=include_likes, features=features)
-
-
-def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
-    """Row positions of the groups of creators that have values in the same columns, when
-    some creator has no value in a column others have values in; else None (one group).
-
-    In creator scope a column's presence is decided per creator: a creator without any value
-    in a column is scored without the features that need it (as it is when scored alone),
-    one with some values gets the missing ones imputed. Columns without a missing value (the
-    common case) cost one check each.
-    """
-    partial = [c for c in likes.columns if likes[c].hasnans and likes[c].notna().any()]
-    if not partial or len(likes) == 0:
-        return None
-    creator, creator_ids = pd.factorize(likes["creator_id"])
-    if len(creator_ids) < 2 or (creator < 0).any():
-        return None
-    has = np.column_stack(
-        [np.bincount(creator, weights=likes[c].notna().to_numpy(), minlength=len(creator_ids))
-         > 0 for c in partial]
-    )
-    kinds, kind_of_creator = np.unique(has, axis=0, return_inverse=True)
-    if len(kinds) == 1:
-        return None
-    kind = kind_of_creator.reshape(-1)[creator]
-    fullest_first = np.argsort(-kinds.sum(axis=1), kind="stable")  # its meta leads
-    return [np.flatnonzero(kind == k) for k in fullest_first]
-
-
-def _in_input_order(
-    likes: pd.DataFrame, groups: list[np.ndarray], parts: list[CreatorReport]
-) -> CreatorReport:
-    """The reports of groups of whole creators as one, with creators, posts and likes in the
-    order one pass over ``likes`` lists them (first appearance; likes in input order)."""
-    from detector.report import combine_reports
-
-    combined = combine_reports(parts)
-    creator, creator_ids = pd.factorize(likes["creator_id"])
-    where = pd.Index(creator_ids).get_indexer(combined.creators["creator_id"])
-    creators = combined.creators.iloc[np.argsort(where, kind="stable")].reset_index(drop=True)
-    keys = pd.MultiIndex.from_arrays([likes["creator_id"], likes["post_id"]])
-    first = pd.Series(np.arange(len(likes))).groupby(pd.factorize(keys)[0]).min()
-    post_keys = pd.MultiIndex.from_arrays([combined.posts["creator_id"], combined.posts["post_id"]])
-    post_first = first.to_numpy()[pd.Index(keys.unique()).get_indexer(post_keys)]
-    posts = combined.posts.iloc[np.argsort(post_first, kind="stable")].reset_index(drop=True)
-    liked = None
-    if all(part.likes is not None for part in parts):
-        liked = pd.concat([part.likes for part in parts])
-        liked = liked.iloc[np.argsort(np.concatenate(groups), kind="stable")]
-    return type(combined)(creators=creators, posts=posts, likes=liked, meta=combined.meta)
 
 
 def innocent_caps(

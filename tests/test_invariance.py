@@ -68,3 +68,15 @@ def test_shuffled_rows_give_the_same_report(model, scope):
         return out
 
     assert by_id(a) == by_id(b)
+
+
+def test_the_shipped_scorer_decides_presence_per_creator_too(blank_world):
+    """The command line's scorer (compiled arrays, full model on demand) keeps the promise."""
+    from detector.persistence import load_scorer
+
+    scorer = load_scorer()
+    likes = validated(blank_world)
+    creator = likes["creator_id"].unique()[1]
+    together = _creators(scorer.report(likes, scope="creator"))
+    alone = _creators(scorer.report(likes[likes["creator_id"] == creator], scope="creator"))
+    assert together[creator] == alone[creator]
