@@ -97,10 +97,12 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _refuse_overwrite(path: Path | None, force: bool) -> None:
-    from detector.errors import InputFormatError
+    """Check an output before the work starts: not there unless --force, a regular file (a
+    symlink is written through), in a folder that exists or can be made and is writable."""
+    from detector.output import check_output
 
-    if path is not None and str(path) != "-" and path.exists() and not force:
-        raise InputFormatError(f"{path}: already exists (pass --force to overwrite)")
+    if path is not None and str(path) != "-":
+        check_output(path, force)
 
 
 def _version(value: bool) -> None:
@@ -136,12 +138,13 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    width = _table_width()
     table = Table(title="Creator authenticity", title_justify="left")
     for column in (
         "creator",
         "likes",
         "authenticity",
-        "inauthentic share (90% interval)",
+        "inauthentic (90% interval)",
         "verdict",
         "top reason",
     ):
@@ -157,12 +160,25 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
             reason,
         )
     buffer = StringIO()
-    Console(file=buffer, width=160, force_terminal=False).print(table)
+    Console(file=buffer, width=width, force_terminal=False).print(table)
     used = ", ".join(report.meta["features_used"])
     missing = ", ".join(sorted(report.meta["features_missing"])) or "none"
     _say(f"features used: {used}")
     _say(f"features left out (input column absent): {missing}")
     return buffer.getvalue()
+
+
+def _table_width() -> int:
+    """$COLUMNS, else the terminal's width when stdout is one, else 100: rich wraps the cells
+    (the reason column first) to fit, so no row wraps in an 80-column terminal."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    if sys.stdout.isatty():
+        return max(shutil.get_terminal_size((100, 24)).columns, 40)
+    return 100
 
 
 # --- scoring engines (detector.engines): options of `score` --------------------------------
@@ -354,7 +370,9 @@ def score(
             json_output = output if to_file and format is OutputFormat.json else None
             if engine is not Engine.chunked:
                 json_output = None
-            with _status(f"scoring {file} with the {engine.value} engine"):
+            from detector.output import staged
+
+            with staged(), _status(f"scoring {file} with the {engine.value} engine"):
                 report = _score_with_engine(
                     engine,
                     file,
@@ -367,14 +385,14 @@ def score(
                     scope.value,
                     json_output,
                 )
-            _write_score_outputs(
-                report,
-                format,
-                output,
-                likes_output,
-                write_likes=engine is Engine.dask,
-                written=json_output is not None,
-            )
+                _write_score_outputs(
+                    report,
+                    format,
+                    output,
+                    likes_output,
+                    write_likes=engine is Engine.dask,
+                    written=json_output is not None,
+                )
             return
         from detector.errors import SchemaError
         from detector.io import load_likes, write_frame, write_text
@@ -393,13 +411,18 @@ def score(
         with _status(f"scoring {len(likes):,} likes"):
             report = fitted.report(likes, include_likes=likes_output is not None, scope=scope.value)
         text = _render_creators(report, format)
+        from detector.output import staged
+
+        with staged():  # both outputs or neither
+            if output is not None and str(output) != "-":
+                write_text(output, text)
+            if likes_output is not None:
+                write_frame(likes_output, report.likes)
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            write_text(output, text)
             _say(f"report written to {output}")
         if likes_output is not None:
-            write_frame(likes_output, report.likes)
             _say(f"per-like scores written to {likes_output}")
 
 
@@ -698,6 +721,20 @@ def generate(
         _say(f"wrote {paths[0]} and {paths[1]}")
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP (and SIGINT) unwind like Ctrl-C, through the cleanup of temporary files,
+    spill folders and worker processes; a second signal during that cleanup is ignored."""
+    import signal
+
+    for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``detector`` command."""
+    import signal
+
+    for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, _interrupted)
     app()

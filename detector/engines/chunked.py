@@ -52,6 +52,7 @@ import functools
 import math
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -87,7 +88,8 @@ from detector.engines import (
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, SchemaError
-from detector.io import atomic_write, clean_header, detect_format, read_table, write_text
+from detector.io import clean_header, detect_format, read_table, write_text
+from detector.output import atomic_write, remove_leftovers
 from detector.schema import REQUIRED_COLUMNS, check_required
 
 if TYPE_CHECKING:
@@ -95,6 +97,9 @@ if TYPE_CHECKING:
     from detector.report import CreatorReport
 
 __all__ = ["BUCKET_ROWS", "MAX_AUTO_BUCKETS", "bucket_of", "score_parquet_chunked"]
+
+SPILL_LEFTOVER = re.compile(r"^detector-chunked-(\d+)-")
+"""Spill folders of a chunked run: the pid tells a killed run's leftovers from a live one's."""
 
 BUCKET_ROWS = 125_000
 """Likes per bucket aimed at when the number of buckets is not given."""
@@ -183,8 +188,9 @@ def score_parquet_chunked(
     if workers is None and total < PROCESSES_FROM_ROWS:
         threads, processes = processes, 1
     reader = _Reader(columns, wanted, account_table, account_source)
+    remove_leftovers(tmpdir or tempfile.gettempdir(), SPILL_LEFTOVER)  # of killed runs
     with (
-        tempfile.TemporaryDirectory(prefix="detector-chunked-", dir=tmpdir) as tmp,
+        tempfile.TemporaryDirectory(prefix=f"detector-chunked-{os.getpid()}-", dir=tmpdir) as tmp,
         Workers(processes, str(path)) as pool,  # stopped before the folder is removed
     ):
         folder = Path(tmp)
