@@ -183,3 +183,96 @@ def test_header_whitespace_is_stripped_and_noted(tmp_path):
     likes = load_likes(tmp_path / "likes.csv")
     assert likes["liker_id"].tolist() == ["a"]
     assert likes.attrs["notes"] == [f"{tmp_path / 'likes.csv'}: stripped surrounding whitespace from column name(s) 'liker_id '"]
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "9999-12-31T00:00:00Z", "1778512752000"])
+def test_csv_timestamps_read_as_dates_or_epoch_ms_give_one_error_or_the_instant(tmp_path, value):
+    (tmp_path / "likes.csv").write_text(
+        f"creator_id,post_id,liker_id,liked_at\nc,p,a,2026-01-01\nc,p,b,{value}\n", encoding="utf-8"
+    )
+    if value.startswith("9999"):
+        with pytest.raises(SchemaError, match="row 2: '9999-12-31.*' is out of range"):
+            load_likes(tmp_path / "likes.csv")
+    else:
+        assert str(load_likes(tmp_path / "likes.csv")["liked_at"].iloc[1]) == "2026-05-11 15:19:12+00:00"
+
+
+def test_a_fifo_or_folder_output_is_refused_naming_the_path(tmp_path):
+    import os
+
+    from detector.io import write_text
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFormatError, match="out.fifo: not a regular file"):
+        write_text(fifo, "x")
+    with pytest.raises(InputFormatError, match="is a folder"):
+        write_text(tmp_path, "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.fifo"]
+
+
+def test_a_symlink_is_written_through_to_its_target(tmp_path):
+    from detector.io import write_text
+
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "report.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_text(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_staged_outputs_are_all_or_nothing_and_leave_no_temp_file(tmp_path):
+    from detector.io import write_text
+    from detector.output import staged
+
+    first = tmp_path / "a.txt"
+    first.write_text("old")
+    with pytest.raises(RuntimeError), staged():
+        write_text(first, "new")
+        raise RuntimeError("the second output failed")
+    assert first.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    with staged():
+        write_text(first, "new")
+        assert first.read_text() == "old"  # renamed only at the end
+    assert first.read_text() == "new"
+
+
+def test_leftovers_of_a_dead_run_are_removed_and_a_live_runs_kept(tmp_path):
+    import os
+
+    from detector.output import remove_leftovers
+
+    dead = tmp_path / ".detector-999999999-report.json.abc.tmp"
+    live = tmp_path / f".detector-{os.getppid()}-report.json.abc.tmp"
+    dead.write_text("x")
+    live.write_text("x")
+    remove_leftovers(tmp_path)
+    assert not dead.exists() and live.exists()
+
+
+def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"""
+import os, signal, time, sys
+from pathlib import Path
+import detector.cli as cli
+from detector.io import atomic_write
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, cli._interrupted)
+def write(tmp):
+    tmp.write_text("partial")
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+try:
+    atomic_write(Path({str(tmp_path / "out.csv")!r}), write)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+    done = subprocess.run([sys.executable, "-c", script], timeout=60)
+    assert done.returncode == 130
+    assert list(tmp_path.iterdir()) == []
