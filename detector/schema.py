@@ -12,6 +12,8 @@ non-negative ``float64`` (NaN where a value is missing), booleans are ``float64`
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 
@@ -90,6 +92,8 @@ def _epoch(numbers: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _out_of_range(source: str, column: str, position: int, value: object) -> SchemaError:
+    if isinstance(value, datetime.date):  # a date or datetime Arrow inferred: shown as written
+        value = value.isoformat()
     return SchemaError(f"{_where(source, column, position, value)} is out of range ({_RANGE})")
 
 
