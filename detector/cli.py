@@ -105,6 +105,14 @@ def _refuse_overwrite(path: Path | None, force: bool) -> None:
         check_output(path, force)
 
 
+def _refuse_model_stdout(output: Path) -> None:
+    """A model is three files (artifact, compiled arrays, sidecar): stdout cannot hold it."""
+    if str(output) == "-":
+        raise typer.BadParameter(
+            "a model is written to files: give a .joblib path", param_hint="--output"
+        )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"detector {__version__}")
@@ -293,7 +301,9 @@ def score(
     ],
     accounts: Annotated[
         Path | None,
-        typer.Option(help="Liker accounts table keyed by account_id, joined on liker_id."),
+        typer.Option(
+            metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
+        ),
     ] = None,
     model: Annotated[
         Path | None,
@@ -302,7 +312,8 @@ def score(
         ),
     ] = None,
     creator: Annotated[
-        list[str] | None, typer.Option(help="Only report this creator_id (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="ID", help="Only report this creator_id (repeatable)."),
     ] = None,
     format: Annotated[
         OutputFormat | None,
@@ -313,11 +324,14 @@ def score(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option(help="Write the report here instead of stdout.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report here instead of stdout (- for stdout)."),
     ] = None,
     likes_output: Annotated[
         Path | None,
-        typer.Option(help="Also write per-like scores and flags (.csv, .parquet or .jsonl)."),
+        typer.Option(
+            metavar="FILE", help="Also write per-like scores and flags (.csv, .parquet or .jsonl)."
+        ),
     ] = None,
     scope: Annotated[
         Scope,
@@ -338,6 +352,7 @@ def score(
     scheduler: Annotated[
         str | None,
         typer.Option(
+            metavar="ADDRESS",
             help="With --engine dask: scheduler address (tcp://host:8786); "
             "default: a local cluster of 2 worker processes."
         ),
@@ -346,6 +361,7 @@ def score(
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="Chunked: creator buckets (default: one per 125,000 likes); "
             "dask: partitions after the shuffle by creator (default: as read).",
         ),
@@ -359,6 +375,8 @@ def score(
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
     if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
+    if likes_output is not None and str(likes_output) == "-":
+        raise typer.BadParameter("stdout carries the report: give a file", param_hint="--likes-output")
     format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
@@ -432,7 +450,8 @@ def train(
     output: Annotated[
         Path,
         typer.Option(
-            help="Where to write the model (.joblib; a .json sidecar is written beside it)."
+            metavar="FILE",
+            help="Where to write the model (.joblib; a .json sidecar is written beside it).",
         ),
     ],
     accounts: Annotated[
@@ -473,6 +492,7 @@ def train(
         from detector.persistence import data_fingerprint, save_model, sidecar_path
         from detector.training import train as train_model
 
+        _refuse_model_stdout(output)
         _refuse_overwrite(output, force)
         raw_label = None if unsupervised else label_column
         likes = load_likes(
@@ -521,7 +541,8 @@ def adapt(
     output: Annotated[
         Path,
         typer.Option(
-            help="Where to write the model (.joblib; a .json sidecar is written beside it)."
+            metavar="FILE",
+            help="Where to write the model (.joblib; a .json sidecar is written beside it).",
         ),
     ],
     model: Annotated[
@@ -547,6 +568,7 @@ def adapt(
         from detector.persistence import data_fingerprint, load_model, save_model, sidecar_path
         from detector.training import adapt as adapt_model
 
+        _refuse_model_stdout(output)
         _refuse_overwrite(output, force)
         label = _label_if_present(file, accounts, "is_fake")
         likes = load_likes(file, accounts, label_column=label)
@@ -691,21 +713,23 @@ def generate(
     """
     with _known_failures():
         from detector import synth
-        from detector.errors import InputFormatError
 
         if format not in ("csv", "parquet"):
-            raise InputFormatError(f"--format {format!r}: expected csv or parquet")
+            raise typer.BadParameter(f"{format!r}: expected csv or parquet", param_hint="--format")
+        if str(outdir) == "-":
+            raise typer.BadParameter("a world is two files: give a folder", param_hint="OUTDIR")
         chosen = None
         if populations is not None:
             chosen = tuple(name.strip() for name in populations.split(",") if name.strip())
             unknown = sorted(set(chosen) - set(synth.POPULATIONS)) or ([] if chosen else ["''"])
             if unknown:
-                raise InputFormatError(
-                    f"--populations: unknown population(s) {', '.join(unknown)}; "
-                    f"expected some of {', '.join(synth.POPULATIONS)}"
+                raise typer.BadParameter(
+                    f"unknown population(s) {', '.join(unknown)}; "
+                    f"expected some of {', '.join(synth.POPULATIONS)}",
+                    param_hint="--populations",
                 )
             if format != "csv":
-                raise InputFormatError("--populations: only with --format csv")
+                raise typer.BadParameter("only with --format csv", param_hint="--populations")
         target = outdir / ("likes.csv" if format == "csv" else "likes")
         _refuse_overwrite(target, force)
         _refuse_overwrite(outdir / "creators.csv", force)

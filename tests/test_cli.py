@@ -286,3 +286,50 @@ def test_scoring_a_small_file_imports_neither_numba_nor_the_chunked_readers(worl
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"  # they would slow the cold start
     assert (tmp_path / "r.json").exists()
+
+
+def test_the_table_fits_an_80_column_terminal(world_dir, model_path):
+    args = ["score", str(world_dir / "likes.csv"), "--model", str(model_path)]
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "Creator authenticity" in result.stdout and max(map(len, lines)) <= 80
+
+
+def test_a_fifo_output_is_refused_before_the_work_and_the_first_output_untouched(
+    world_dir, model_path, tmp_path
+):
+    import os
+
+    report = tmp_path / "report.json"
+    report.write_text("mine")
+    fifo = tmp_path / "likes.csv"
+    os.mkfifo(fifo)
+    args = ["score", str(world_dir / "likes.csv"), "--model", str(model_path), "--force"]
+    result = runner.invoke(app, [*args, "--output", str(report), "--likes-output", str(fifo)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {fifo}: not a regular file (a device, FIFO or socket); refused, give a file name"
+    ]
+    assert report.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["likes.csv", "report.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "/tmp/x", "--format", "xml"],
+        ["generate", "/tmp/x", "--populations", "nope"],
+        ["generate", "-"],
+        ["train", "x.csv", "--output", "-"],
+        ["adapt", "x.csv", "--output", "-"],
+        ["score", "x.csv", "--likes-output", "-"],
+        ["score", "x.csv", "--scheduler", "tcp://h:1"],
+        ["score", "x.csv", "--partitions", "3"],
+        ["score", "x.csv", "--partitions", "0", "--engine", "chunked"],
+        ["train", "x.csv"],
+        ["evaluate", "x.csv", "--scope", "all"],
+    ],
+)
+def test_usage_errors_of_every_command_exit_2(args):
+    assert runner.invoke(app, args).exit_code == 2
