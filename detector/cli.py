@@ -676,14 +676,26 @@ def info(
         Path | None, typer.Argument(help="Model artifact (.joblib); default: the shipped model.")
     ] = None,
 ) -> None:
-    """Show a model's metadata (reads the JSON sidecar; unpickles nothing).
+    """Verify a model and show its metadata (the JSON sidecar; unpickles nothing).
+
+    Checks the format version, the scikit-learn version it was saved with against the installed
+    one, the checksums of the .joblib and .npz files and that the .npz opens; exits 1 on damage.
 
     Example: detector info models/default.joblib
     """
     with _known_failures():
-        from detector.persistence import default_model_path, read_sidecar
+        from detector.persistence import (
+            compiled_path,
+            default_model_path,
+            open_compiled,
+            verify_artifact,
+        )
 
-        typer.echo(json.dumps(read_sidecar(model or default_model_path()), indent=2))
+        path = model or default_model_path()
+        meta = verify_artifact(path)
+        if meta.get("compiled_sha256") and compiled_path(path).exists():
+            open_compiled(path)
+        typer.echo(json.dumps(meta, indent=2))
 
 
 @app.command()

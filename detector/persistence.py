@@ -3,12 +3,19 @@
 An artifact is two files: ``NAME.joblib`` (the pickled :class:`~detector.model.AuthenticityModel`)
 and ``NAME.json``, a readable sidecar with the format version, package versions, creation time,
 parameters, feature names, training-data fingerprint, metrics and the SHA-256 of the joblib file.
-``detector info`` reads only the sidecar. Loading checks the checksum, the format version and the
-scikit-learn version before unpickling.
-
 Beside them, ``NAME.npz`` holds the compiled arrays that scoring needs (see
 :mod:`detector.compiled`), also checksummed; :func:`load_scorer` uses it and starts without
-scikit-learn. Unpickling a file runs code from it: load only artifacts you made or got from a source you trust.
+importing scikit-learn.
+
+Every load verifies first (:func:`verify_artifact`): the sidecar's format version, the
+scikit-learn version it was saved with against the installed one (same major.minor: a pickle
+from another minor release may not load), and the checksums of the ``.joblib`` and the ``.npz``,
+so a damaged file is refused up front with one line saying what to do, not later on data that
+needs the full model. ``detector info`` runs the same checks and unpickles nothing.
+
+The shipped model is the package data ``detector.models`` (the top-level ``models/`` folder,
+installed as that package), found with :mod:`importlib.resources`; ``$DETECTOR_MODEL`` overrides it.
+Unpickling a file runs code from it: load only artifacts you made or got from a source you trust.
 The checksum protects against damage, not against a malicious sidecar written alongside.
 """
 
@@ -16,9 +23,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import importlib.resources
 import json
 import os
 import platform
+import warnings
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,13 +44,23 @@ from detector.io import atomic_write, write_text
 FORMAT_VERSION = 1
 MODEL_ENV = "DETECTOR_MODEL"
 PACKAGE_ROOT = Path(__file__).resolve().parent
+MODEL_PACKAGE = "detector.models"
+DEFAULT_MODEL = "default.joblib"
 
 
 def default_model_path() -> Path:
-    """``$DETECTOR_MODEL`` if set, else ``models/default.joblib`` of the project."""
+    """``$DETECTOR_MODEL`` if set, else the shipped ``default.joblib``: the package data
+    ``detector.models`` of an installed detector (wheel or editable), or ``models/`` beside the
+    package in a checkout that is not installed."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    return PACKAGE_ROOT.parent / "models" / "default.joblib"
+    try:
+        shipped = importlib.resources.files(MODEL_PACKAGE) / DEFAULT_MODEL
+    except ModuleNotFoundError:
+        shipped = None
+    if isinstance(shipped, os.PathLike) and Path(shipped).exists():
+        return Path(shipped)
+    return PACKAGE_ROOT.parent / "models" / DEFAULT_MODEL
 
 
 def compiled_path(path: str | Path) -> Path:
@@ -144,28 +165,16 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_scorer(path: str | Path | None = None) -> Any:
-    """A model for scoring that starts fast: the verified compiled arrays (numpy only), with the
-    full model loaded (and verified) only if the data needs a feature set not compiled."""
-    from detector.compiled import CompiledModel, Scorer
-
-    path = Path(path) if path is not None else default_model_path()
-    meta = read_sidecar(path)
-    _check_format(path, meta)
-    compiled = compiled_path(path)
-    expected = meta.get("compiled_sha256")
-    if not expected or not compiled.exists():
-        return load_model(path)
-    if sha256_file(compiled) != expected:
-        raise ModelError(
-            f"{compiled}: checksum mismatch (file is damaged or was changed after saving); "
-            f"restore it or retrain with 'detector train'"
-        )
+def installed_sklearn() -> str | None:
+    """The installed scikit-learn's version, from its metadata (without importing it)."""
     try:
-        arrays = CompiledModel(compiled)
-    except (ValueError, OSError, KeyError) as error:
-        raise ModelError(f"{compiled}: cannot be loaded ({error})") from error
-    return Scorer(arrays, functools.partial(load_model, path))  # picklable, for worker processes
+        return importlib.metadata.version("scikit-learn")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _minor(version: str) -> list[str]:
+    return version.split(".")[:2]
 
 
 def _check_format(path: Path, meta: dict[str, Any]) -> None:
@@ -176,29 +185,90 @@ def _check_format(path: Path, meta: dict[str, Any]) -> None:
         )
 
 
-def load_model(path: str | Path | None = None) -> Any:
-    """Verify and load an artifact (default: :func:`default_model_path`)."""
-    import sklearn
+def _check_sklearn(path: Path, meta: dict[str, Any]) -> None:
+    versions = meta.get("versions")
+    saved = versions.get("scikit-learn") if isinstance(versions, dict) else None
+    saved = str(saved) if saved else "an unknown version"
+    running = installed_sklearn()
+    if running is None or _minor(saved) != _minor(running):
+        installed = (
+            f"scikit-learn {running} is installed" if running else "scikit-learn is not installed"
+        )
+        fix = f"install scikit-learn=={saved}" if saved[0].isdigit() else "install scikit-learn"
+        raise ModelError(
+            f"{path}: saved with scikit-learn {saved}, but {installed}; {fix} or retrain "
+            f"with 'detector train'"
+        )
 
+
+def _check_sha256(file: Path, expected: Any) -> None:
+    try:
+        actual = sha256_file(file)
+    except OSError as error:
+        raise ModelError(f"{file}: cannot be read ({error.strerror or error})") from error
+    if actual != expected:
+        raise ModelError(
+            f"{file}: checksum mismatch (file is damaged or was changed after saving); "
+            f"restore it or retrain with 'detector train'"
+        )
+
+
+def verify_artifact(path: str | Path | None = None) -> dict[str, Any]:
+    """Check an artifact without unpickling it and return its sidecar: format version,
+    scikit-learn version (saved against installed), and the checksums of the ``.joblib`` and,
+    when recorded and present, the ``.npz``. Raises :class:`ModelError` (one line) otherwise."""
     path = Path(path) if path is not None else default_model_path()
     meta = read_sidecar(path)
     _check_format(path, meta)
-    actual = sha256_file(path)
-    if actual != meta["sha256"]:
+    _check_sklearn(path, meta)
+    _check_sha256(path, meta["sha256"])
+    compiled = compiled_path(path)
+    if meta.get("compiled_sha256") and compiled.exists():
+        _check_sha256(compiled, meta["compiled_sha256"])
+    return meta
+
+
+def open_compiled(path: str | Path) -> Any:
+    """The compiled arrays of an artifact; a damaged ``.npz`` is one :class:`ModelError`."""
+    from detector.compiled import CompiledModel
+
+    compiled = compiled_path(path)
+    try:
+        return CompiledModel(compiled)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError) as error:
+        detail = str(error).splitlines()[0] if str(error) else ""
         raise ModelError(
-            f"{path}: checksum mismatch (file is damaged or was changed after saving); "
-            f"restore it or retrain with 'detector train'"
-        )
-    saved = meta.get("versions", {}).get("scikit-learn", "?")
-    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        raise ModelError(
-            f"{path}: saved with scikit-learn {saved}, running {sklearn.__version__}; install "
-            f"scikit-learn=={saved} or retrain with 'detector train'"
-        )
+            f"{compiled}: cannot be loaded ({type(error).__name__}: {detail}); restore it or "
+            f"retrain with 'detector train'"
+        ) from error
+
+
+def load_scorer(path: str | Path | None = None) -> Any:
+    """A model for scoring that starts fast: the artifact verified (:func:`verify_artifact`),
+    then the compiled arrays (numpy only), with the full model unpickled only if the data needs
+    a feature set not compiled."""
+    from detector.compiled import Scorer
+
+    path = Path(path) if path is not None else default_model_path()
+    meta = verify_artifact(path)
+    if not meta.get("compiled_sha256") or not compiled_path(path).exists():
+        return load_model(path)
+    arrays = open_compiled(path)
+    return Scorer(arrays, functools.partial(load_model, path))  # picklable, for worker processes
+
+
+def load_model(path: str | Path | None = None) -> Any:
+    """Verify (:func:`verify_artifact`) and load an artifact (default: :func:`default_model_path`)."""
+    path = Path(path) if path is not None else default_model_path()
+    verify_artifact(path)
     import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
 
     try:
-        model = joblib.load(path)
+        with warnings.catch_warnings():
+            # another patch release of the same minor one: checked above, loads
+            warnings.simplefilter("ignore", InconsistentVersionWarning)
+            model = joblib.load(path)
     except Exception as error:  # unpickling errors have no common base class
         raise ModelError(f"{path}: cannot be loaded ({type(error).__name__}: {error})") from error
     return model

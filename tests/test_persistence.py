@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -128,3 +129,140 @@ def test_damaged_compiled_arrays_are_refused(tmp_path, model):
         handle.write(b"\x00\x01")
     with pytest.raises(ModelError, match="m.npz: checksum mismatch"):
         load_scorer(path)
+
+
+# Every loaded file is verified first (issue 16, point 7), on copies of the shipped model.
+
+SHIPPED = ("default.joblib", "default.json", "default.npz")
+
+
+def _shipped_copy(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    for name in SHIPPED:
+        shutil.copy2(Path("models") / name, tmp_path / name)
+    return tmp_path / "default.joblib"
+
+
+def _zero_joblib(path):
+    path.write_bytes(b"\x00" * path.stat().st_size)
+
+
+def _flip_a_bit_of_joblib(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def _claim_another_sklearn(path):
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    meta["versions"]["scikit-learn"] = "1.8.0"
+    sidecar.write_text(json.dumps(meta))
+
+
+def _truncate_npz_and_rewrite_its_checksum(path):
+    import hashlib
+
+    compiled = path.with_suffix(".npz")
+    compiled.write_bytes(compiled.read_bytes()[: compiled.stat().st_size // 2])
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    meta["compiled_sha256"] = hashlib.sha256(compiled.read_bytes()).hexdigest()
+    sidecar.write_text(json.dumps(meta))
+
+
+DAMAGE = {
+    "zeroed joblib": (_zero_joblib, r"default\.joblib: checksum mismatch.*retrain"),
+    "bit-flipped joblib": (_flip_a_bit_of_joblib, r"default\.joblib: checksum mismatch.*retrain"),
+    "sidecar of another scikit-learn": (
+        _claim_another_sklearn,
+        r"default\.joblib: saved with scikit-learn 1\.8\.0, but scikit-learn \S+ is installed; "
+        r"install scikit-learn==1\.8\.0 or retrain",
+    ),
+    "truncated npz, matching sidecar": (
+        _truncate_npz_and_rewrite_its_checksum,
+        r"default\.npz: cannot be loaded \(BadZipFile: .*\); restore it or retrain",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_load_scorer_verifies_every_file_up_front(tmp_path, damage):
+    from detector.persistence import load_scorer
+
+    damage_it, message = DAMAGE[damage]
+    path = _shipped_copy(tmp_path)
+    load_scorer(path)  # the intact copy loads
+    damage_it(path)
+    with pytest.raises(ModelError, match=message) as caught:
+        load_scorer(path)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize("command", ["info", "score"])
+def test_the_command_line_refuses_a_damaged_artifact_in_one_error_line(tmp_path, damage, command):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    damage_it, message = DAMAGE[damage]
+    path = _shipped_copy(tmp_path)
+    damage_it(path)
+    sample = str(Path("datasets/sample/likes.csv").resolve())
+    args = ["info", str(path)] if command == "info" else ["score", sample, "--model", str(path)]
+    run = subprocess.run(
+        [sys.executable, "-m", "detector", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    assert re.search(message, lines[0]), lines[0]
+
+
+def test_info_verifies_and_prints_the_sidecar_of_an_intact_artifact(tmp_path):
+    import subprocess
+    import sys
+
+    path = _shipped_copy(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "detector", "info", str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == json.loads(path.with_suffix(".json").read_text())
+
+
+def test_another_patch_release_of_the_same_scikit_learn_loads(tmp_path, model):
+    import warnings
+
+    from detector.persistence import load_scorer
+
+    path = save_model(model, tmp_path / "m.joblib")
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    major, minor, *_ = meta["versions"]["scikit-learn"].split(".")
+    meta["versions"]["scikit-learn"] = f"{major}.{minor}.99"
+    sidecar.write_text(json.dumps(meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_model(path) is not None
+        assert load_scorer(path) is not None
+
+
+def test_the_default_model_is_the_package_data_of_detector_models(monkeypatch):
+    import importlib.resources
+    from pathlib import Path
+
+    from detector.persistence import MODEL_ENV, default_model_path
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    shipped = Path(importlib.resources.files("detector.models") / "default.joblib")
+    assert default_model_path() == shipped
+    assert shipped.read_bytes() == Path("models/default.joblib").read_bytes()
+    monkeypatch.setenv(MODEL_ENV, "/elsewhere/mine.joblib")
+    assert default_model_path() == Path("/elsewhere/mine.joblib")
