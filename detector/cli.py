@@ -59,6 +59,15 @@ def _say_notes(frame: Any) -> None:
         _say(f"note: {note}")
 
 
+def _say_warnings(report: Any) -> None:
+    """Show what the input checks counted (duplicates dropped, impossible times taken as
+    unknown, likers missing from the accounts table), one ``warning:`` line each."""
+    from detector.report import input_warnings
+
+    for line in input_warnings(report.meta):
+        _say(f"warning: {line}")
+
+
 @contextmanager
 def _known_failures() -> Iterator[None]:
     """Turn the detector's own errors (and file and memory errors) into one line and exit code 1."""
@@ -403,6 +412,7 @@ def score(
                     scope.value,
                     json_output,
                 )
+                _say_warnings(report)
                 _write_score_outputs(
                     report,
                     format,
@@ -412,22 +422,18 @@ def score(
                     written=json_output is not None,
                 )
             return
-        from detector.errors import SchemaError
         from detector.io import load_likes, write_frame, write_text
         from detector.persistence import load_scorer
 
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
-        likes = load_likes(file, accounts)
+        likes = load_likes(file, accounts, creators=creator)
         _say_notes(likes)
-        if creator:
-            likes = likes[likes["creator_id"].isin(creator)].reset_index(drop=True)
-            if likes.empty:
-                raise SchemaError(f"{file}: no likes for creator(s) {', '.join(creator)}")
         likes.attrs["detector_validated"] = True
         fitted = load_scorer(model)
         with _status(f"scoring {len(likes):,} likes"):
             report = fitted.report(likes, include_likes=likes_output is not None, scope=scope.value)
+        _say_warnings(report)
         text = _render_creators(report, format)
         from detector.output import staged
 

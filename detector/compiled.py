@@ -874,26 +874,10 @@ class Scorer:
 
     def report(self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None):  # noqa: ANN201
         """Creator report, as :meth:`AuthenticityModel.report` (large tables in slices of whole
-        creators on threads, :func:`detector.engines.sliced.report_in_slices`)."""
-        from detector.engines.sliced import report_in_slices
-        from detector.features import build_like_features
-        from detector.report import build_report
+        creators on threads, :func:`detector.engines.sliced.report_likes`)."""
+        from detector.engines.sliced import report_likes
 
-        scope = scope or self.scope
-        if scope == "creator":  # a column's presence decided per creator, as the model does
-            from detector.engines.sliced import _in_input_order, _rows_of, presence_groups
-
-            groups = presence_groups(likes)
-            if groups is not None:
-                parts = [
-                    self.report(_rows_of(likes, rows), include_likes, scope) for rows in groups
-                ]
-                return _in_input_order(likes, groups, parts)
-        sliced = report_in_slices(self, likes, scope, include_likes)
-        if sliced is not None:
-            return sliced
-        features = build_like_features(likes, scope)
-        return build_report(self, likes, include_likes=include_likes, features=features)
+        return report_likes(self, likes, include_likes, scope or self.scope)
 
 
 class _Given:

@@ -14,6 +14,7 @@ import io
 import lzma
 import sys
 import zlib
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
@@ -23,7 +24,14 @@ from pandas._libs.parsers import STR_NA_VALUES
 
 from detector.errors import InputFormatError, SchemaError
 from detector.output import atomic_write
-from detector.schema import VERBATIM_COLUMNS, join_accounts, parse_labels, validate_likes
+from detector.schema import (
+    ACCOUNTS_MATCHED,
+    VERBATIM_COLUMNS,
+    check_accounts_matched,
+    join_accounts,
+    parse_labels,
+    validate_likes,
+)
 
 FORMATS = {
     ".csv": "csv",
@@ -208,11 +216,14 @@ def load_likes(
     accounts: str | Path | None = None,
     label_column: str | None = None,
     stdin: IO[str] | None = None,
+    creators: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read, validate and join a likes table (and optional accounts table).
 
-    ``label_column`` may be on either table; it is required when given. Notes from reading
-    (header names stripped) are in ``result.attrs["notes"]`` for the caller to show.
+    ``label_column`` may be on either table; it is required when given. ``creators`` keeps
+    only their likes (before the accounts are joined, so that how many likers the accounts
+    table has is counted on them). Notes from reading (header names stripped) are in
+    ``result.attrs["notes"]`` for the caller to show.
     """
     source = "<stdin>" if str(path) == "-" else str(path)
     likes_label = None
@@ -221,10 +232,15 @@ def load_likes(
         likes_label = label_column
     notes = list(raw.attrs.get("notes", []))
     likes = validate_likes(raw, source, label_column=likes_label)
+    if creators:
+        likes = likes[likes["creator_id"].isin(list(creators)).to_numpy()].reset_index(drop=True)
+        if likes.empty:
+            raise SchemaError(f"{source}: no likes for creator(s) {', '.join(creators)}")
     if accounts is not None:
         table = read_table(accounts)
         notes += table.attrs.get("notes", [])
         likes = join_accounts(likes, table, str(accounts))
+        check_accounts_matched(likes.attrs[ACCOUNTS_MATCHED], len(likes), str(accounts), source)
         if label_column is not None and likes_label is None:
             if label_column not in likes.columns:
                 raise SchemaError(

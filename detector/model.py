@@ -459,27 +459,10 @@ class AuthenticityModel(BaseEstimator):
     ) -> CreatorReport:
         """Creator report for raw or validated likes (see :mod:`detector.report`); a large
         table is scored in slices of whole creators on threads, with the same result
-        (:func:`detector.engines.sliced.report_in_slices`)."""
-        from detector.engines.sliced import report_in_slices
-        from detector.features import build_like_features as build
-        from detector.report import build_report
+        (:func:`detector.engines.sliced.report_likes`)."""
+        from detector.engines.sliced import report_likes
 
-        likes = _validated(X)
-        scope = scope or self.scope
-        if scope == "creator":
-            from detector.engines.sliced import _in_input_order, _rows_of, presence_groups
-
-            groups = presence_groups(likes)
-            if groups is not None:
-                parts = [
-                    self.report(_rows_of(likes, rows), include_likes, scope) for rows in groups
-                ]
-                return _in_input_order(likes, groups, parts)
-        sliced = report_in_slices(self, likes, scope, include_likes)
-        if sliced is not None:
-            return sliced
-        features = build(likes, scope)
-        return build_report(self, likes, include_likes=include_likes, features=features)
+        return report_likes(self, _validated(X), include_likes, scope or self.scope)
 
 
 def innocent_caps(

@@ -29,6 +29,7 @@ from detector.features.arrays import first_rows, pair_codes
 from detector.features.coordination import burst_buckets, bursty_likes
 from detector.features.timing import post_codes
 from detector.reasons import condition_shares, explain
+from detector.schema import impossible_times
 
 if TYPE_CHECKING:
     from detector.model import AuthenticityModel
@@ -471,6 +472,8 @@ def build_report(
         "features_used": scored.attrs["features"],
         "features_missing": built.missing,
         "imputed_values": scored.attrs["imputed_values"],
+        # what was scored; the callers that drop repeated likes or join accounts count those
+        "input": {"likes": len(likes), "duplicate_likes_dropped": 0, **impossible_times(likes)},
         "false_positive_rate": round(fpr, 4),
         "true_positive_rate": round(tpr, 4),
         "interval": (
@@ -495,12 +498,48 @@ def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
     likes = [r.likes for r in reports if r.likes is not None]
     meta = dict(reports[0].meta)
     meta["imputed_values"] = int(sum(r.meta.get("imputed_values", 0) for r in reports))
+    meta["input"] = added_counts([r.meta.get("input", {}) for r in reports])
     return CreatorReport(
         creators=_concat_in_order([r.creators for r in reports]),
         posts=_concat_in_order([r.posts for r in reports]),
         likes=pd.concat(likes, ignore_index=True) if likes else None,
         meta=meta,
     )
+
+
+def added_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:
+    """Input counts of partitions of whole creators, added up key by key (first-seen order)."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + int(value)
+    return total
+
+
+INPUT_WARNINGS: dict[str, str] = {
+    "duplicate_likes_dropped": "{n:,} duplicate like(s) dropped (same creator, post, liker and "
+    "liked_at as an earlier row): each like is counted once",
+    "account_created_after_like": "{n:,} like(s) come before their liker account's "
+    "account_created_at: that creation time is taken as unknown for them (imputed)",
+    "liked_before_publication": "{n:,} like(s) come before their post's post_published_at: "
+    "that publication time is taken as unknown for them (imputed)",
+}
+LOW_ACCOUNT_MATCH = 0.5
+"""Below this share of likes whose liker is in the accounts table, the table probably belongs
+to other data (or keys likers differently): most account features would be imputed."""
+
+
+def input_warnings(meta: dict[str, Any]) -> list[str]:
+    """One sentence per problem the input checks of ``meta["input"]`` counted, for the user."""
+    counts = meta.get("input", {})
+    lines = [text.format(n=counts[key]) for key, text in INPUT_WARNINGS.items() if counts.get(key)]
+    matched, likes = counts.get("accounts_matched_likes"), counts.get("likes", 0)
+    if matched is not None and likes and matched < LOW_ACCOUNT_MATCH * likes:
+        lines.append(
+            f"the accounts table has the liker of only {matched:,} of {likes:,} likes "
+            f"({100 * matched / likes:.1f}%): the others are scored with imputed account values"
+        )
+    return lines
 
 
 def _concat_in_order(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -44,6 +44,8 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("post_published_at", "creator_followers", *ACCOUNT_COLUMNS)
 DEFAULT_LABEL = "is_fake"
 ACCOUNT_KEY = "account_id"
+ACCOUNTS_MATCHED = "accounts_matched_likes"
+"""Where a joined table keeps (in ``attrs``) how many of its likes' likers the accounts had."""
 VERBATIM_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, ACCOUNT_KEY, "username")
 """Read as text exactly as written: no 'NA'/'null' as missing and no number parsing."""
 
@@ -139,26 +141,48 @@ def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     return parsed.astype("datetime64[ns, UTC]")
 
 
+COUNT_LIMITS: dict[str, float] = {
+    "creator_followers": 1e10,
+    "followers": 1e10,
+    "following": 1e10,
+    "posts": 1e10,
+    "bio_length": 1e6,
+}
+"""Largest count accepted per column. No account has 10^10 followers, follows or posts (more than
+there are people), and no profile's bio is a million characters long: a larger value is a unit,
+column or export mistake, and scoring it would turn the feature into noise without a word."""
+
+
 def parse_counts(values: pd.Series, source: str, column: str) -> pd.Series:
-    """Parse non-negative integer counts; missing stays NaN."""
+    """Parse counts: whole numbers from 0 to the column's :data:`COUNT_LIMITS`; missing stays
+    NaN. ``3.0`` is a count; ``3.5``, ``inf`` and ``1e30`` are refused with their row."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numeric = values.astype("float64")  # already numbers: only a sign can be wrong
+        numeric = values.astype("float64")  # already numbers: only their value can be wrong
         bad = np.zeros(0, dtype=np.intp)
     else:
         numeric = pd.to_numeric(values, errors="coerce").astype("float64")
         present = values.notna().to_numpy()
         bad = np.flatnonzero(present & numeric.isna().to_numpy())
+    expected = f"expected a whole number from 0 to {COUNT_LIMITS.get(column, np.inf):,.0f}"
     if bad.size:
         raise SchemaError(
             f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a number "
-            f"(expected a non-negative integer)"
+            f"({expected})"
         )
-    negative = np.flatnonzero(numeric.to_numpy() < 0)
-    if negative.size:
-        raise SchemaError(
-            f"{_where(source, column, int(negative[0]), values.iloc[negative[0]])} is negative "
-            f"(expected a non-negative integer)"
+    number = numeric.to_numpy()
+    with np.errstate(invalid="ignore"):
+        problems = (
+            ("is negative", number < 0),
+            ("is too large", number > COUNT_LIMITS.get(column, np.inf)),
+            ("is not a whole number", np.isfinite(number) & (number % 1 != 0)),
         )
+    for what, wrong in problems:
+        rows = np.flatnonzero(wrong)
+        if rows.size:
+            raise SchemaError(
+                f"{_where(source, column, int(rows[0]), values.iloc[rows[0]])} {what} "
+                f"({expected}; {rows.size} such value(s) in all)"
+            )
     return numeric
 
 
@@ -279,7 +303,18 @@ def join_accounts(
     table = validate_account_columns(accounts.drop(columns=[ACCOUNT_KEY]), source)
     table.index = pd.Index(keys, name=ACCOUNT_KEY)
     joined = likes.join(table, on="liker_id")
+    joined.attrs[ACCOUNTS_MATCHED] = int(likes["liker_id"].isin(table.index).sum())
     return joined
+
+
+def check_accounts_matched(matched: int, likes: int, source: str, likes_source: str) -> None:
+    """Refuse an accounts table that has none of the likers: it belongs to other data or keys
+    accounts differently, and every account feature would be imputed without a word."""
+    if likes and not matched:
+        raise SchemaError(
+            f"{source}: no '{ACCOUNT_KEY}' matches a 'liker_id' of {likes_source} "
+            f"(expected the likers' ids, written the same way)"
+        )
 
 
 def validate_account_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -293,6 +328,51 @@ def validate_account_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         elif column in BOOLEAN_COLUMNS:
             out[column] = parse_booleans(out[column], source, column)
     return out
+
+
+LIKE_KEY: tuple[str, ...] = ("creator_id", "post_id", "liker_id", "liked_at")
+"""What makes a like one like: rows repeating all four are one like counted once."""
+
+
+def repeated_likes(likes: pd.DataFrame) -> np.ndarray:
+    """Rows of validated likes that repeat an earlier row's like (:data:`LIKE_KEY`): an export
+    read twice or pages fetched twice. Counting them would inflate a creator's likes and make
+    the copies look like a burst of same-second likes."""
+    if len(likes) < 2:
+        return np.zeros(len(likes), dtype=bool)
+    return likes.duplicated(subset=list(LIKE_KEY), keep="first").to_numpy()
+
+
+def _before_like(likes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``column``'s instants, and where they fall after the like (which cannot be true)."""
+    when = likes[column].to_numpy("datetime64[ns]")
+    liked = likes["liked_at"].to_numpy("datetime64[ns]")
+    return when, ~np.isnat(when) & (when > liked)
+
+
+def creation_times(likes: pd.DataFrame) -> np.ndarray:
+    """Each liker account's creation time, unknown (NaT) where it falls after the like: an
+    account cannot like before it exists, so the date is wrong (or belongs to another account),
+    and reading it as an age of zero would make every such liker look newborn."""
+    created, after = _before_like(likes, "account_created_at")
+    return np.where(after, np.datetime64("NaT", "ns"), created)
+
+
+def publication_times(likes: pd.DataFrame) -> np.ndarray:
+    """Each like's post publication time, unknown (NaT) where it falls after the like: a like
+    cannot precede its post, and a delay of zero would read as an instant, bot-like reaction."""
+    published, after = _before_like(likes, "post_published_at")
+    return np.where(after, np.datetime64("NaT", "ns"), published)
+
+
+def impossible_times(likes: pd.DataFrame) -> dict[str, int]:
+    """How many likes :func:`creation_times` and :func:`publication_times` take as unknown."""
+    counts = {"account_created_after_like": 0, "liked_before_publication": 0}
+    if "account_created_at" in likes.columns:
+        counts["account_created_after_like"] = int(_before_like(likes, "account_created_at")[1].sum())
+    if "post_published_at" in likes.columns:
+        counts["liked_before_publication"] = int(_before_like(likes, "post_published_at")[1].sum())
+    return counts
 
 
 def present_optional_columns(frame: pd.DataFrame) -> list[str]:

@@ -29,7 +29,7 @@ from detector.features.coordination import (
     creation_day_crowding,
     profile_twins,
 )
-from detector.schema import validate_likes
+from detector.schema import creation_times, validate_likes
 from tests.conftest import use_path
 
 
@@ -292,8 +292,9 @@ def test_id_codes_number_creators_likers_posts_and_pairs():
 
 
 def reference_creation_day_crowding(likes: pd.DataFrame, ids: IdCodes) -> np.ndarray:
-    """The pandas version that ``creation_day_crowding`` replaced, kept as its reference."""
-    created = likes["account_created_at"].to_numpy("datetime64[ns]")
+    """The pandas version that ``creation_day_crowding`` replaced, kept as its reference (on
+    the creation times the contract keeps: unknown where after the like)."""
+    created = creation_times(likes)
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
     creator, liker = ids.creator, ids.liker

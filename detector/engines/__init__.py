@@ -34,12 +34,15 @@ from detector.features import combine_liker_summaries, finish_features, partitio
 from detector.features.arrays import first_rows
 from detector.features.catalogue import FEATURES
 from detector.schema import (
+    ACCOUNTS_MATCHED,
     BOOLEAN_COLUMNS,
     COUNT_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     TIMESTAMP_COLUMNS,
+    check_accounts_matched,
     join_accounts,
+    repeated_likes,
     validate_likes,
 )
 
@@ -162,6 +165,39 @@ def with_accounts(
     return joined
 
 
+def tidy_partition(
+    likes: pd.DataFrame,
+    rows: np.ndarray,
+    accounts: pd.DataFrame | None,
+    source: str = "accounts",
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+    """A partition of whole creators in input order (``rows`` ascending) as the memory engine
+    sees the table: repeated likes dropped (the first kept), then the accounts joined; and the
+    input counts of that (``meta["input"]``), for :func:`second_pass` to add to its report."""
+    repeated = repeated_likes(likes)
+    if repeated.any():
+        likes, rows = likes[~repeated].reset_index(drop=True), rows[~repeated]
+        likes.attrs["detector_validated"] = True
+    joined = with_accounts(likes, accounts, source)
+    return joined, rows, {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(joined)}
+
+
+def accounts_matched(likes: pd.DataFrame) -> dict[str, int]:
+    """``{"accounts_matched_likes": n}`` when an accounts table was joined onto ``likes``
+    (:func:`detector.schema.join_accounts` leaves the count of likes whose liker it has)."""
+    matched = likes.attrs.get(ACCOUNTS_MATCHED)
+    return {} if matched is None else {ACCOUNTS_MATCHED: int(matched)}
+
+
+def check_input(report: CreatorReport, accounts: str | None, source: str) -> CreatorReport:
+    """Refuse, once every partition is counted, an accounts table that had none of the likers
+    (:func:`detector.schema.check_accounts_matched`)."""
+    counts = report.meta.get("input", {})
+    if accounts is not None and ACCOUNTS_MATCHED in counts:
+        check_accounts_matched(counts[ACCOUNTS_MATCHED], counts.get("likes", 0), accounts, source)
+    return report
+
+
 def first_pass(likes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Pass 1 on a partition of whole creators: per-liker summary and the columns with values."""
     part = partition_features(likes)
@@ -180,9 +216,11 @@ def second_pass(
     table: pd.DataFrame | None,
     include_likes: bool = False,
     part: PartitionFeatures | None = None,
+    counts: dict[str, int] | None = None,
 ) -> PartialReport:
     """Pass 2 on a partition: features with the liker table (None: creator scope) and report.
-    ``rows`` are the likes' order keys, ascending (:func:`split_rows`).
+    ``rows`` are the likes' order keys, ascending (:func:`split_rows`); ``counts`` (from
+    :func:`tidy_partition`) are added to the report's input counts.
 
     Partition features are recomputed here unless pass 1 kept them (``part``, as the memory
     engine does): they are several times the size of the likes, and recomputing them is
@@ -190,9 +228,16 @@ def second_pass(
     """
     from detector.report import build_report
 
+    if table is None and part is None:  # creator scope: a column's presence is per creator
+        from detector.engines.sliced import presence_groups
+
+        groups = presence_groups(likes)
+        if groups is not None:
+            return _grouped_pass(likes, rows, model, groups, include_likes, counts)
     part = partition_features(likes) if part is None else part
     features = finish_features(likes, part, table)
     report = build_report(model, likes, include_likes=include_likes, features=features)
+    report.meta["input"] = {**report.meta["input"], **(counts or {})}
     # first order key of each creator and post: ``rows`` ascend, so it is the key of the first
     # row of each creator (post) code; the report lists creators and posts in code order
     creator_first = rows[first_rows(part.ids.creator)]
@@ -204,6 +249,32 @@ def second_pass(
         post_first=post_first,
         like_rows=rows if include_likes else None,
         present=[c for c in part.present if c in FEATURES_INPUTS],
+    )
+
+
+def _grouped_pass(
+    likes: pd.DataFrame,
+    rows: np.ndarray,
+    model: AuthenticityModel,
+    groups: list[np.ndarray],
+    include_likes: bool,
+    counts: dict[str, int] | None,
+) -> PartialReport:
+    """Creator-scope pass 2 on a partition whose creators differ in the columns they have
+    values in: each group of creators alike scored on its own, as the memory engine does."""
+    partials = []
+    for group in groups:
+        part = likes.iloc[group].reset_index(drop=True)
+        part.attrs["detector_validated"] = True
+        partials.append(second_pass(part, rows[group], model, None, include_likes))
+    report = assemble(partials)  # in order of the order keys, which ascend in ``rows``
+    report.meta["input"] = {**report.meta["input"], **(counts or {})}
+    return PartialReport(
+        report=report,
+        creator_first=np.sort(np.concatenate([p.creator_first for p in partials])),
+        post_first=np.sort(np.concatenate([p.post_first for p in partials])),
+        like_rows=rows if include_likes else None,
+        present=sorted(set().union(*(p.present for p in partials))),
     )
 
 

@@ -72,6 +72,7 @@ from detector.engines import (
     PartialReport,
     assemble,
     assembled_lines,
+    check_input,
     check_present,
     contract_columns,
     fast_scorer,
@@ -81,10 +82,10 @@ from detector.engines import (
     resolve_scope,
     second_pass,
     split_rows,
+    tidy_partition,
     validate_batch,
     validated_sample,
     warm_model,
-    with_accounts,
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, SchemaError
@@ -265,9 +266,8 @@ def score_parquet_chunked(
             _no_likes(path, wanted)
         partials = [partial for partial, _ in done]
         runs = [run for _, run in done if run is not None]
-        if scope == "creator":
-            check_present([p.present for p in partials])
-        report = assemble(partials)
+        accounts_source = None if account_table is None else account_source
+        report = check_input(assemble(partials), accounts_source, str(path))
         if json_output is not None:
             from detector.report import report_json
 
@@ -321,8 +321,8 @@ class _Reader:
 
     def parts(
         self, unit: Sequence[Path] | grouped.Task
-    ) -> Iterator[tuple[pd.DataFrame, np.ndarray, str]]:
-        """``(likes, order keys, name)`` of each part of the unit."""
+    ) -> Iterator[tuple[pd.DataFrame, np.ndarray, str, dict[str, int]]]:
+        """``(likes, order keys, name, input counts)`` of each part of the unit."""
         if isinstance(unit, grouped.Task):
             frames = grouped.read_task(unit, self.columns, BUCKET_ROWS, self.creators)
             first = unit.pieces[0].position
@@ -330,14 +330,14 @@ class _Reader:
         else:
             named = iter([(_read_bucket_file(unit), unit[0].stem)])
         for frame, name in named:
-            likes, rows = split_rows(frame)
-            yield with_accounts(likes, self.accounts, self.source), rows, name
+            likes, rows, counts = tidy_partition(*split_rows(frame), self.accounts, self.source)
+            yield likes, rows, name, counts
 
     def summaries(
         self, unit: Sequence[Path] | grouped.Task
     ) -> list[tuple[pd.DataFrame, list[str]]]:
         """Pass 1 on a unit: the liker summary and the columns with values, of each part."""
-        return [first_pass(likes) for likes, _, _ in self.parts(unit)]
+        return [first_pass(likes) for likes, _, _, _ in self.parts(unit)]
 
 
 class _BucketScorer:
@@ -366,12 +366,14 @@ class _BucketScorer:
     def __call__(
         self, unit: Sequence[Path] | grouped.Task
     ) -> list[tuple[PartialReport, Path | None]]:
-        return [self.score(likes, rows, name) for likes, rows, name in self.reader.parts(unit)]
+        return [self.score(*part) for part in self.reader.parts(unit)]
 
     def score(
-        self, likes: pd.DataFrame, rows: np.ndarray, name: str
+        self, likes: pd.DataFrame, rows: np.ndarray, name: str, counts: dict[str, int]
     ) -> tuple[PartialReport, Path | None]:
-        partial = second_pass(likes, rows, self.scorer, self.table, include_likes=self.keep)
+        partial = second_pass(
+            likes, rows, self.scorer, self.table, include_likes=self.keep, counts=counts
+        )
         if self.render_lines:
             partial.creator_lines = partial.report.creator_lines()
         run = None

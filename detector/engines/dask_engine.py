@@ -40,6 +40,7 @@ from detector.engines import (
     MissingDependencyError,
     PartialReport,
     assemble,
+    check_input,
     check_present,
     contract_columns,
     first_pass,
@@ -47,6 +48,7 @@ from detector.engines import (
     resolve_scope,
     second_pass,
     split_rows,
+    tidy_partition,
     validated_sample,
     warm_model,
     with_accounts,
@@ -72,6 +74,8 @@ INSTALL_HINT = "pip install 'engagement-detector[dask]'"
 FAN_IN = 8
 """Partial liker summaries combined per task of the reduction tree."""
 _SHIFT = 40
+_COUNTS = "detector_input_counts"
+"""``attrs`` key of a tidied partition's input counts (:func:`tidy_partition`)."""
 """Order key = partition number << 40 | position in the partition."""
 
 
@@ -218,9 +222,8 @@ def score_dask(
     partials = [r for r in results if r is not None]
     if not partials:
         raise _no_rows(source, wanted)
-    if present is None:
-        check_present([p.present for p in partials])
-    return assemble(partials)
+    accounts_source = None if account_table is None else account_source
+    return check_input(assemble(partials), accounts_source, source)
 
 
 @contextmanager
@@ -294,14 +297,19 @@ def _prepare(
 def _order(
     frame: pd.DataFrame, accounts: pd.DataFrame | None, source: str = "accounts"
 ) -> pd.DataFrame:
-    """Put a shuffled partition back in input order and join the accounts table."""
+    """Put a shuffled partition back in input order, drop repeated likes and join the accounts
+    table (:func:`tidy_partition`); its input counts ride in ``attrs`` to pass 2."""
     frame = frame.sort_values(ROW_KEY, kind="stable").reset_index(drop=True)
-    if accounts is None:
-        return frame
     if frame.empty:
+        if accounts is None:
+            return frame
         columns = [c for c in frame.columns if c != ROW_KEY]
         return _joined_meta(columns, accounts, source)
-    return with_accounts(frame, accounts, source)
+    rows = frame[ROW_KEY].to_numpy(dtype=np.int64)
+    likes, rows, counts = tidy_partition(frame.drop(columns=ROW_KEY), rows, accounts, source)
+    likes.insert(list(frame.columns).index(ROW_KEY), ROW_KEY, rows)  # where the meta has it
+    likes.attrs[_COUNTS] = counts
+    return likes
 
 
 def _first(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, list[str] | None]:
@@ -328,8 +336,9 @@ def _second(
 ) -> PartialReport | None:
     if frame.empty:
         return None
+    counts = frame.attrs.get(_COUNTS, {})
     likes, rows = split_rows(frame)
-    return second_pass(likes, rows, model, table, include_likes=include_likes)
+    return second_pass(likes, rows, model, table, include_likes=include_likes, counts=counts)
 
 
 # ------------------------------------------------------------------------------- helpers

@@ -24,6 +24,7 @@ import pandas as pd
 from detector._threads import cpu_threads, map_threads
 from detector.engines import (
     FEATURES_INPUTS,
+    accounts_matched,
     assemble,
     reduce_summaries,
     second_pass,
@@ -31,6 +32,7 @@ from detector.engines import (
 )
 from detector.features import partition_features
 from detector.features.arrays import first_rows
+from detector.schema import repeated_likes
 
 if TYPE_CHECKING:
     from detector.features import PartitionFeatures
@@ -42,6 +44,7 @@ __all__ = [
     "creator_slices",
     "presence_groups",
     "report_in_slices",
+    "report_likes",
 ]
 
 SLICE_ROWS = 125_000
@@ -78,6 +81,42 @@ def slice_threads(rows: int) -> int:
     """Threads a table of ``rows`` likes is scored on: :func:`cpu_threads` from
     :data:`SLICED_FROM_ROWS` likes on, else 1 (one pass)."""
     return cpu_threads() if rows >= SLICED_FROM_ROWS else 1
+
+
+def report_likes(
+    model: Any, likes: pd.DataFrame, include_likes: bool, scope: str
+) -> CreatorReport:
+    """The creator report of validated ``likes`` in memory, for :meth:`AuthenticityModel.report`
+    and :meth:`Scorer.report` alike: repeated likes dropped (counted in ``meta["input"]``),
+    then creators grouped by the columns they have values in (creator scope), large tables in
+    slices on threads, the rest in one pass."""
+    repeated = repeated_likes(likes)
+    if repeated.any():
+        likes = likes[~repeated]  # the kept rows keep their index, as the per-like table does
+        likes.attrs["detector_validated"] = True
+    report = _report_of(model, likes, include_likes, scope)
+    report.meta["input"].update(
+        {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(likes)}
+    )
+    return report
+
+
+def _report_of(model: Any, likes: pd.DataFrame, include_likes: bool, scope: str) -> CreatorReport:
+    from detector.features import build_like_features
+    from detector.report import build_report
+
+    if scope == "creator":  # a column's presence decided per creator
+        groups = presence_groups(likes)
+        if groups is not None:
+            parts = [
+                _report_of(model, _rows_of(likes, rows), include_likes, scope) for rows in groups
+            ]
+            return _in_input_order(likes, groups, parts)
+    sliced = report_in_slices(model, likes, scope, include_likes)
+    if sliced is not None:
+        return sliced
+    features = build_like_features(likes, scope)
+    return build_report(model, likes, include_likes=include_likes, features=features)
 
 
 def report_in_slices(

@@ -11,18 +11,18 @@ import pandas as pd
 import pyarrow as pa
 
 from detector import _jit
+from detector.schema import creation_times
 
 SECONDS_PER_DAY = 86_400.0
 
 
 def account_age_days(likes: pd.DataFrame) -> np.ndarray:
-    """Age of the liking account when it liked, in days (negative ages clipped to 0)."""
-    delta = likes["liked_at"].to_numpy("datetime64[ns]") - likes["account_created_at"].to_numpy(
-        "datetime64[ns]"
-    )
+    """Age of the liking account when it liked, in days; unknown (NaN) where the creation time
+    is missing or falls after the like (:func:`detector.schema.creation_times`)."""
+    delta = likes["liked_at"].to_numpy("datetime64[ns]") - creation_times(likes)
     days = delta.astype("timedelta64[s]").astype("float64") / SECONDS_PER_DAY
     days[np.isnat(delta)] = np.nan
-    return np.clip(days, 0.0, None)
+    return days
 
 
 def username_digit_share(usernames: pd.Series) -> np.ndarray:

@@ -32,6 +32,7 @@ from detector.features.arrays import (
     row_codes,
 )
 from detector.features.timing import PostTimeline, neighbour_counts, post_timeline, seconds
+from detector.schema import creation_times
 
 BUCKET_SECONDS = 600
 BURST_MIN_LIKES = 5
@@ -133,7 +134,7 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
     """Same-day account creations among a creator's likers, over the local expectation from the
     days around it."""
     ids = IdCodes.of(likes) if ids is None else ids
-    created = likes["account_created_at"].to_numpy("datetime64[ns]")
+    created = creation_times(likes)
     missing = np.isnat(created)
     day = np.where(missing, 0, created.astype("datetime64[D]").astype("int64"))
     query = ids.creator.astype(np.int64) * (1 << 32) + day + (1 << 31)
@@ -158,11 +159,11 @@ def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
     missing = np.zeros(len(likes), dtype=bool)
     for column in PROFILE_COLUMNS:
         if column == "account_created_at":
+            created = creation_times(likes)
             values = (
-                likes["liked_at"].to_numpy("datetime64[ns]")
-                - likes[column].to_numpy("datetime64[ns]")
+                likes["liked_at"].to_numpy("datetime64[ns]") - created
             ).astype("timedelta64[s]").astype(float) / 86_400.0
-            values[np.isnat(likes[column].to_numpy("datetime64[ns]"))] = np.nan
+            values[np.isnat(created)] = np.nan
         else:
             values = likes[column].to_numpy(dtype=float)
         missing |= np.isnan(values)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from detector.features.arrays import IdCodes, distinct, distinct_inverse
 from detector.features.coordination import burst_cells, cell_means
+from detector.schema import creation_times
 
 LIKER_TABLE_COLUMNS = ("likes", "creators", "burst_posts", "created_day")
 CROWDING_HALF_WINDOW_DAYS = 30
@@ -45,7 +46,7 @@ def liker_summary(
         index=pd.Index(liker_ids, name="liker_id"),
     )
     if "account_created_at" in likes.columns:
-        created = likes["account_created_at"].to_numpy("datetime64[ns]")
+        created = creation_times(likes)
         day = np.full(n, np.nan)
         known = ~np.isnat(created)
         day[liker[known]] = created[known].astype("datetime64[D]").astype("int64")

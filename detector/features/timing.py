@@ -15,6 +15,7 @@ import pandas as pd
 from detector import _jit
 from detector._sorted import window_counts
 from detector.features.arrays import pair_codes, sums_by_group
+from detector.schema import publication_times
 
 BURST_HALF_WINDOW_SECONDS = 300
 """Half width of the window that counts neighbouring likes for the burst density."""
@@ -96,7 +97,7 @@ def timing_features(
     p, t = post[order], liked[order]
     published = None
     if "post_published_at" in likes.columns:
-        published = likes["post_published_at"].to_numpy("datetime64[ns]")[order]
+        published = publication_times(likes)[order]
     neighbours = neighbour_counts(timeline, BURST_HALF_WINDOW_SECONDS)
     kernels = _jit.kernels_for(n)
     if kernels is None:
