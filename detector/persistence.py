@@ -254,7 +254,17 @@ def load_scorer(path: str | Path | None = None) -> Any:
     if not meta.get("compiled_sha256") or not compiled_path(path).exists():
         return load_model(path)
     arrays = open_compiled(path)
-    return Scorer(arrays, functools.partial(load_model, path))  # picklable, for worker processes
+    # picklable, for worker processes
+    return Scorer(arrays, functools.partial(_scoring_model, str(path.resolve()), meta["sha256"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _scoring_model(path: str, sha256: str) -> Any:
+    """The full model behind the scorers of one artifact (``sha256`` tells a replaced file
+    apart), loaded once per process. The feature sets it fits for column profiles the compiled
+    arrays lack are kept on it, so a process that scores many tables (a service, a notebook,
+    the fuzz suite) fits each profile once instead of at every call. Read-only for scoring."""
+    return load_model(path)
 
 
 def load_model(path: str | Path | None = None) -> Any:
