@@ -507,6 +507,15 @@ def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
     )
 
 
+def in_id_order(report: CreatorReport) -> CreatorReport:
+    """The report with creators in ``creator_id`` order and posts in (creator, ``post_id``)
+    order (code point order), so that it is the same, byte for byte, however the input's rows
+    were ordered. The per-like table stays one row per input like, in input order."""
+    creators = report.creators.sort_values("creator_id", kind="stable", ignore_index=True)
+    posts = report.posts.sort_values(["creator_id", "post_id"], kind="stable", ignore_index=True)
+    return CreatorReport(creators=creators, posts=posts, likes=report.likes, meta=report.meta)
+
+
 def added_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:
     """Input counts of partitions of whole creators, added up key by key (first-seen order)."""
     total: dict[str, int] = {}

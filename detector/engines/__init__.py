@@ -367,7 +367,8 @@ def assembled_lines(partials: Sequence[PartialReport], report: CreatorReport) ->
         if partial.creator_lines is None or own != wanted:
             return None
     lines = [line for partial in partials for line in partial.creator_lines or []]
-    order = np.argsort(np.concatenate([p.creator_first for p in partials]), kind="stable")
+    ids = np.concatenate([p.report.creators["creator_id"].to_numpy(dtype=object) for p in partials])
+    order = pd.Index(ids).get_indexer(report.creators["creator_id"])
     return [lines[i] for i in order]
 
 

@@ -267,7 +267,9 @@ def score_parquet_chunked(
         partials = [partial for partial, _ in done]
         runs = [run for _, run in done if run is not None]
         accounts_source = None if account_table is None else account_source
-        report = check_input(assemble(partials), accounts_source, str(path))
+        from detector.report import in_id_order
+
+        report = in_id_order(check_input(assemble(partials), accounts_source, str(path)))
         if json_output is not None:
             from detector.report import report_json
 

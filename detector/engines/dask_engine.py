@@ -223,7 +223,9 @@ def score_dask(
     if not partials:
         raise _no_rows(source, wanted)
     accounts_source = None if account_table is None else account_source
-    return check_input(assemble(partials), accounts_source, source)
+    from detector.report import in_id_order
+
+    return in_id_order(check_input(assemble(partials), accounts_source, source))
 
 
 @contextmanager

@@ -90,6 +90,8 @@ def report_likes(
     and :meth:`Scorer.report` alike: repeated likes dropped (counted in ``meta["input"]``),
     then creators grouped by the columns they have values in (creator scope), large tables in
     slices on threads, the rest in one pass."""
+    from detector.report import in_id_order
+
     repeated = repeated_likes(likes)
     if repeated.any():
         likes = likes[~repeated]  # the kept rows keep their index, as the per-like table does
@@ -98,7 +100,7 @@ def report_likes(
     report.meta["input"].update(
         {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(likes)}
     )
-    return report
+    return in_id_order(report)
 
 
 def _report_of(model: Any, likes: pd.DataFrame, include_likes: bool, scope: str) -> CreatorReport:
