@@ -59,6 +59,28 @@ def _say_notes(frame: Any) -> None:
         _say(f"note: {note}")
 
 
+@contextmanager
+def _engine_messages() -> Iterator[None]:
+    """Show the notes and warnings the scoring engines issue (they have no table to leave a
+    note on) as one ``note:`` or ``warning:`` line each, not as Python's two-line warnings."""
+    import warnings
+
+    from detector.errors import InputNote
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for message in caught:
+                if issubclass(message.category, InputNote):
+                    _say(f"note: {message.message}")
+                elif issubclass(message.category, RuntimeWarning) and str(
+                    message.filename
+                ).startswith(str(Path(__file__).parent)):
+                    _say(f"warning: {message.message}")
+
+
 def _say_warnings(report: Any) -> None:
     """Show what the input checks counted (duplicates dropped, impossible times taken as
     unknown, likers missing from the accounts table), one ``warning:`` line each."""
@@ -400,18 +422,19 @@ def score(
             from detector.output import staged
 
             with staged(), _status(f"scoring {file} with the {engine.value} engine"):
-                report = _score_with_engine(
-                    engine,
-                    file,
-                    model,
-                    accounts,
-                    creator,
-                    likes_output,
-                    scheduler,
-                    partitions,
-                    scope.value,
-                    json_output,
-                )
+                with _engine_messages():
+                    report = _score_with_engine(
+                        engine,
+                        file,
+                        model,
+                        accounts,
+                        creator,
+                        likes_output,
+                        scheduler,
+                        partitions,
+                        scope.value,
+                        json_output,
+                    )
                 _say_warnings(report)
                 _write_score_outputs(
                     report,

@@ -30,3 +30,8 @@ class NotEnoughDataError(DetectorError, ValueError):
 
 class ResourceError(DetectorError, RuntimeError):
     """The machine ran short of something the work needs, e.g. a worker process was killed."""
+
+
+class InputNote(UserWarning):
+    """Something reading did to the input that the user should hear of (header names stripped
+    of whitespace): issued where there is no table to leave a note on, as in the engines."""

@@ -235,3 +235,22 @@ def test_engines_decide_a_columns_presence_per_creator_as_memory_does(
         got.creators.set_index("creator_id").loc[alone.creators["creator_id"]].reset_index(),
         alone.creators,
     )
+
+
+@pytest.mark.parametrize(("fmt", "engines"), [("parquet", ["chunked", "dask"]), ("csv", ["dask"])])
+def test_every_engine_strips_header_whitespace_and_says_so(likes, tmp_path, fmt, engines):
+    pytest.importorskip("dask.dataframe")
+    frame = likes.drop(columns=["is_fake"]).rename(columns={"liker_id": " liker_id "})
+    path = tmp_path / f"likes.{fmt}"
+    frame.to_parquet(path, index=False) if fmt == "parquet" else frame.to_csv(path, index=False)
+    runner = CliRunner()
+    outputs = {}
+    for engine in ["memory", *engines]:
+        result = runner.invoke(app, ["score", str(path), "--engine", engine, "--format", "csv"])
+        assert result.exit_code == 0, (engine, result.stderr)
+        notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+        assert notes == [
+            f"note: {path}: stripped surrounding whitespace from column name(s) ' liker_id '"
+        ], (engine, result.stderr)
+        outputs[engine] = result.stdout
+    assert len(set(outputs.values())) == 1

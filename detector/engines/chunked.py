@@ -54,6 +54,7 @@ import os
 import pickle
 import re
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -88,7 +89,7 @@ from detector.engines import (
     warm_model,
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
-from detector.errors import DetectorError, InputFormatError, SchemaError
+from detector.errors import DetectorError, InputFormatError, InputNote, SchemaError
 from detector.io import clean_header, detect_format, read_table, write_text
 from detector.output import atomic_write, remove_leftovers
 from detector.schema import REQUIRED_COLUMNS, check_required
@@ -446,7 +447,10 @@ def _open(path: Path) -> tuple[list[ds.Fragment], list[str], int]:
             raise InputFormatError(
                 f"{fragment.path}: cannot be read as parquet: {_first_line(error)}"
             ) from None
-        clean_header(list(found), fragment.path)  # a column twice: refused, naming it
+        # a column twice refused, naming it; names stripped, as the memory engine does
+        found, note = clean_header(list(found), fragment.path)
+        if note:
+            warnings.warn(note, InputNote, stacklevel=2)
         check_required(pd.DataFrame(columns=found), REQUIRED_COLUMNS, fragment.path)
         names.update(dict.fromkeys(found))
     if not fragments:
@@ -457,8 +461,10 @@ def _open(path: Path) -> tuple[list[ds.Fragment], list[str], int]:
 
 
 def _batches(fragment: ds.Fragment, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
-    """The file's batches as DataFrames of the wanted columns it has (each with its own type)."""
-    own = [c for c in columns if c in fragment.physical_schema.names]
+    """The file's batches as DataFrames of the wanted columns it has (each with its own type),
+    under their names stripped of whitespace."""
+    written = {name.strip(): name for name in fragment.physical_schema.names}
+    own = [written[c] for c in columns if c in written]
     try:
         for batch in fragment.to_batches(
             columns=own,
@@ -468,7 +474,9 @@ def _batches(fragment: ds.Fragment, columns: list[str], batch_rows: int) -> Iter
             fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
         ):
             if batch.num_rows:
-                yield batch.to_pandas()
+                frame = batch.to_pandas()
+                frame.columns = [str(name).strip() for name in frame.columns]
+                yield frame
     except (pa.ArrowException, OSError) as error:
         raise InputFormatError(
             f"{fragment.path}: cannot be read as parquet: {_first_line(error)}"

@@ -26,6 +26,7 @@ to one for the command line.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,7 @@ from detector.engines import (
     warm_model,
     with_accounts,
 )
-from detector.errors import InputFormatError, SchemaError
+from detector.errors import InputFormatError, InputNote, SchemaError
 from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_table
 from detector.schema import (
     REQUIRED_COLUMNS,
@@ -108,11 +109,17 @@ def read_likes_dask(path: str | Path, *, blocksize: str | int | None = "64MB") -
         raise InputFormatError(f"{name}: file not found")
     try:
         if fmt == "parquet":
-            columns = _parquet_columns(Path(path))
-            return dd.read_parquet(name, columns=contract_columns(columns) or None)
+            written = _parquet_columns(Path(path))
+            columns = _stripped(written, name)
+            wanted = contract_columns(columns)
+            raw = dict(zip(columns, written, strict=True))
+            frame = dd.read_parquet(name, columns=[raw[c] for c in wanted] or None)
+            return frame.rename(columns={raw[c]: c for c in wanted if raw[c] != c})
         if fmt in ("csv", "tsv"):
             sep = "\t" if fmt == "tsv" else ","
-            header, _ = csv_header(path, name, sep)  # duplicates refused, names stripped
+            header, note = csv_header(path, name, sep)  # duplicates refused, names stripped
+            if note:
+                warnings.warn(note, InputNote, stacklevel=2)
             check_required(pd.DataFrame(columns=header), REQUIRED_COLUMNS, name)
             wanted = contract_columns(header)
             return dd.read_csv(
@@ -124,8 +131,8 @@ def read_likes_dask(path: str | Path, *, blocksize: str | int | None = "64MB") -
         frame = dd.read_json(
             name, lines=True, blocksize=blocksize, dtype=False
         )  # dtype=False: ids and dates as written, parsed by the validation
-        clean_header(list(frame.columns), name)
-        return frame
+        columns = _stripped(list(frame.columns), name)
+        return frame.rename(columns=dict(zip(frame.columns, columns, strict=True)))
     except (SchemaError, InputFormatError):
         raise
     except pd.errors.EmptyDataError:
@@ -136,6 +143,14 @@ def read_likes_dask(path: str | Path, *, blocksize: str | int | None = "64MB") -
         text = str(error).strip()
         first = text.splitlines()[0] if text else type(error).__name__
         raise InputFormatError(f"{name}: cannot be read as {fmt}: {first}") from None
+
+
+def _stripped(names: list[str], name: str) -> list[str]:
+    """Header names as the memory engine reads them (:func:`clean_header`), with its note."""
+    columns, note = clean_header(names, name)
+    if note:
+        warnings.warn(note, InputNote, stacklevel=3)
+    return columns
 
 
 def _parquet_columns(path: Path) -> list[str]:

@@ -86,6 +86,8 @@ def plan(
     wanted = set(columns)
     if len({frozenset(wanted & set(f.physical_schema.names)) for f in fragments}) > 1:
         return None
+    if any(n != n.strip() for f in fragments for n in f.physical_schema.names):
+        return None  # names to strip: spilled (read by name, renamed), not read where they lie
     groups: list[_Group] = []
     starts: list[np.ndarray] = []  # positions where a creator starts
     seen: set[str] = set()
