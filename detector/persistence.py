@@ -40,6 +40,7 @@ import pandas as pd
 from detector._version import __version__
 from detector.errors import ModelError
 from detector.io import atomic_write, write_text
+from detector.output import staged
 
 FORMAT_VERSION = 1
 MODEL_ENV = "DETECTOR_MODEL"
@@ -112,7 +113,8 @@ def save_model(
     training: dict[str, Any] | None = None,
     overwrite: bool = True,
 ) -> Path:
-    """Write ``model`` and its sidecar atomically; return the artifact path."""
+    """Write ``model``, its compiled arrays and its sidecar, all three or none (each to a
+    temporary file, renamed together at the end); return the artifact path."""
     import joblib
 
     from detector.compiled import compile_model
@@ -120,9 +122,31 @@ def save_model(
     path = Path(path)
     if path.suffix != ".joblib":
         raise ModelError(f"{path}: a model file name must end in .joblib")
-    atomic_write(path, lambda tmp: joblib.dump(model, tmp, compress=3), overwrite=overwrite)
     compiled = compiled_path(path)
-    atomic_write(compiled, lambda tmp: compile_model(model, tmp), overwrite=True)
+    digests: dict[str, str] = {}
+
+    def written(key: str, write: Any) -> Any:
+        def run(tmp: Path) -> None:
+            write(tmp)
+            digests[key] = sha256_file(tmp)
+
+        return run
+
+    with staged():
+        atomic_write(
+            path, written("sha256", lambda tmp: joblib.dump(model, tmp, compress=3)), overwrite
+        )
+        atomic_write(compiled, written("compiled", lambda tmp: compile_model(model, tmp)), True)
+        write_text(sidecar_path(path), _sidecar_text(model, metrics, training, digests))
+    return path
+
+
+def _sidecar_text(
+    model: Any,
+    metrics: dict[str, Any] | None,
+    training: dict[str, Any] | None,
+    digests: dict[str, str],
+) -> str:
     sidecar = {
         "format_version": FORMAT_VERSION,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -133,11 +157,10 @@ def save_model(
         "supervised": bool(getattr(model, "supervised_", False)),
         "training": training or {},
         "metrics": metrics or {},
-        "sha256": sha256_file(path),
-        "compiled_sha256": sha256_file(compiled),
+        "sha256": digests["sha256"],
+        "compiled_sha256": digests["compiled"],
     }
-    write_text(sidecar_path(path), json.dumps(sidecar, indent=2, default=_plain) + "\n")
-    return path
+    return json.dumps(sidecar, indent=2, default=_plain) + "\n"
 
 
 def _plain(value: Any) -> Any:

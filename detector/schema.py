@@ -136,7 +136,7 @@ def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     if bad.size:
         raise SchemaError(
             f"{_where(source, column, int(bad[0]), values.iloc[bad[0]])} is not a timestamp "
-            f"(expected ISO 8601 or Unix epoch seconds; {bad.size} bad value(s) in all)"
+            f"(expected ISO 8601 or a Unix epoch number in s, ms, us or ns; {bad.size} bad value(s) in all)"
         )
     return parsed.astype("datetime64[ns, UTC]")
 

@@ -1580,13 +1580,11 @@ def _tmp_name(path: Path) -> Path:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = _tmp_name(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """The command line's atomic write (:func:`detector.output.atomic_write`): temporary files
+    a later run recognises and removes, special files refused, symlinks written through."""
+    from detector.output import atomic_write
+
+    atomic_write(path, write)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -1615,7 +1613,7 @@ def write_world(
     population) and ``params`` must be None.
 
     Timestamps in CSV are ISO 8601 UTC (``2026-06-01T12:34:56Z``). Each file is written to a
-    temporary file in ``outdir`` and moved into place with :func:`os.replace`.
+    temporary file in ``outdir``; both are moved into place at the end, or neither.
 
     Returns
     -------
@@ -1635,13 +1633,16 @@ def write_world(
         likes, creators = generate_world(
             n_creators, seed, params=params, inflated_share=inflated_share
         )
+    from detector.output import staged
+
     likes_path = out / f"likes.{fmt}"
-    if fmt == "csv":
-        _write_csv(likes, likes_path)
-    else:
-        _atomic_write(likes_path, lambda tmp: likes.to_parquet(tmp, index=False))
     creators_path = out / "creators.csv"
-    _write_csv(creators, creators_path)
+    with staged():  # both files or neither
+        if fmt == "csv":
+            _write_csv(likes, likes_path)
+        else:
+            _atomic_write(likes_path, lambda tmp: likes.to_parquet(tmp, index=False))
+        _write_csv(creators, creators_path)
     return likes_path, creators_path
 
 

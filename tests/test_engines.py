@@ -223,7 +223,7 @@ def test_bad_input_gives_one_line_error_naming_file_and_row(data, small_model, t
     message = str(error.value)
     assert message == (
         f"{folder / parts[2].name}: column 'liked_at' row 2501: 'yesterday' is not a timestamp "
-        f"(expected ISO 8601 or Unix epoch seconds; 1 bad value(s) in all)"
+        f"(expected ISO 8601 or a Unix epoch number in s, ms, us or ns; 1 bad value(s) in all)"
     )
 
     pd.read_parquet(parts[0]).drop(columns=["liker_id"]).to_parquet(tmp_path / "no_liker.parquet")
@@ -361,7 +361,7 @@ def test_parallel_reading_reports_the_first_bad_row_of_the_input(
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=1000)
         want = (
             f"{path}: column 'liked_at' row {shown}: 'yesterday' is not a timestamp "
-            f"(expected ISO 8601 or Unix epoch seconds; 1 bad value(s) in all)"
+            f"(expected ISO 8601 or a Unix epoch number in s, ms, us or ns; 1 bad value(s) in all)"
         )
         assert message(1) == want
         assert message(3) == want  # ranges start at rows 5000 and 11000 of the file

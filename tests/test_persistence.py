@@ -266,3 +266,23 @@ def test_the_default_model_is_the_package_data_of_detector_models(monkeypatch):
     assert shipped.read_bytes() == Path("models/default.joblib").read_bytes()
     monkeypatch.setenv(MODEL_ENV, "/elsewhere/mine.joblib")
     assert default_model_path() == Path("/elsewhere/mine.joblib")
+
+
+def test_a_failed_save_leaves_the_previous_artifact_whole(tmp_path, model, monkeypatch):
+    """The .joblib, .npz and .json are renamed together: when writing one fails, the three
+    files of the model saved before stay as they were, and no temporary file is left."""
+    from detector import compiled
+    from detector.errors import InputFormatError
+
+    path = save_model(model, tmp_path / "m.joblib")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ["m.joblib", "m.json", "m.npz"]
+
+    def full_disk(model, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(compiled, "compile_model", full_disk)
+    with pytest.raises(InputFormatError, match="No space left on device"):
+        save_model(model, path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    load_model(path)
