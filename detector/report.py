@@ -444,6 +444,9 @@ def build_report(
             rate = np.where(f > 0, per_post_likes / f, np.nan)
         creators["engagement_rate"] = np.round(rate, 6)
         creators["authentic_engagement_rate"] = np.round(rate * (1 - share), 6)
+    else:  # always the same fields, so a creator's record does not depend on its neighbours
+        creators["engagement_rate"] = np.nan
+        creators["authentic_engagement_rate"] = np.nan
 
     group_shares = condition_shares(built.values, creator, len(creator_ids)).take(sizes.index)
     group_shares.index = pd.Index(creators["creator_id"], name="creator_id")

@@ -96,3 +96,18 @@ def test_the_shipped_scorer_decides_presence_per_creator_too(blank_world):
     together = _creators(scorer.report(likes, scope="creator"))
     alone = _creators(scorer.report(likes[likes["creator_id"] == creator], scope="creator"))
     assert together[creator] == alone[creator]
+
+
+def test_a_creator_without_follower_count_has_the_same_record_alone_and_beside_others(model):
+    """Engagement rates are null, not absent, for a creator without ``creator_followers``:
+    its record has the same fields whether or not another creator has a count."""
+    from detector.synth import generate_world
+
+    likes, _ = generate_world(n_creators=4, seed=5)
+    first = likes["creator_id"].iloc[0]
+    likes.loc[likes["creator_id"] == first, "creator_followers"] = None
+    likes = validated(likes)
+    together = _creators(model.report(likes, scope="creator"))
+    alone = _creators(model.report(likes[likes["creator_id"] == first], scope="creator"))
+    assert together[first] == alone[first]
+    assert alone[first]["engagement_rate"] is None
