@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--failures", type=Path, default=Path("benchmarks/results/fuzz_failures"))
     args = parser.parse_args()
-    counts: Counter = Counter()
+    counts: Counter = Counter({"cases": 0, "tracebacks": 0, "failures": 0})
     by_category: Counter = Counter()
+    cases_by_category: Counter = Counter()
     args.failures.mkdir(parents=True, exist_ok=True)
 
     @seed(args.seed)
@@ -42,6 +44,7 @@ def main() -> None:
             outcome, problems = check(case, Path(folder))
         counts["cases"] += 1
         counts[outcome] += 1
+        cases_by_category[(case.category, outcome)] += 1
         if any(p.startswith("traceback") or "Traceback" in p for p in problems):
             counts["tracebacks"] += 1
         if problems:
@@ -58,8 +61,15 @@ def main() -> None:
         if counts["cases"] % 100 == 0:
             print(dict(counts), file=sys.stderr, flush=True)
 
+    started = time.perf_counter()
     one()
+    counts["seconds"] = round(time.perf_counter() - started)
     print(json.dumps(dict(counts)))
+    print("cases by category and exit code:")
+    for (category, outcome), n in sorted(cases_by_category.items()):
+        print(f"{n:6d}  {category:22s} {outcome}")
+    if by_category:
+        print("failures by category and first problem:")
     for (category, problem), n in by_category.most_common():
         print(f"{n:6d}  {category:22s} {problem}")
 
