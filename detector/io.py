@@ -159,7 +159,7 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
         raise InputFormatError(f"{name}: file not found")
     if name.lower().endswith(".zst") and importlib.util.find_spec("zstandard") is None:
         raise InputFormatError(
-            f"{name}: reading .zst needs the zstandard package (pip install zstandard), "
+            f"{name}: reading .zst needs the zstandard package (pip install 'engagement-detector[zstd]'), "
             f"or decompress the file first"
         )
     note = None
