@@ -16,6 +16,7 @@ import datetime
 
 import numpy as np
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
 
 from detector.errors import SchemaError
 
@@ -48,6 +49,11 @@ ACCOUNTS_MATCHED = "accounts_matched_likes"
 """Where a joined table keeps (in ``attrs``) how many of its likes' likers the accounts had."""
 VERBATIM_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, ACCOUNT_KEY, "username")
 """Read as text exactly as written: no 'NA'/'null' as missing and no number parsing."""
+
+MISSING_WORDS: frozenset[str] = frozenset(STR_NA_VALUES)
+"""Cells that mean "no value" in the typed columns (timestamps, counts, booleans) in every format:
+pandas' missing-value words (``NA``, ``null``, ``nan``, the empty string, ...). Ids and usernames
+are verbatim: only an empty cell is missing there."""
 
 _TRUE = {"1", "true", "t", "yes", "y", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "0.0"}
@@ -99,6 +105,19 @@ def _out_of_range(source: str, column: str, position: int, value: object) -> Sch
     return SchemaError(f"{_where(source, column, position, value)} is out of range ({_RANGE})")
 
 
+def without_missing_words(values: pd.Series) -> pd.Series:
+    """Text cells that are :data:`MISSING_WORDS` (surrounding spaces aside) made missing, so
+    that a Parquet or JSON text column means what the same CSV column means; other dtypes as
+    they are."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values
+    text = values.astype("string").str.strip()
+    missing = text.isin(MISSING_WORDS).fillna(False).to_numpy(dtype=bool)
+    return values.where(~missing) if missing.any() else values
+
+
 def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse ISO 8601 (any offset; no offset means UTC) or Unix epoch numbers into UTC timestamps.
 
@@ -106,6 +125,7 @@ def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     magnitude (:data:`EPOCH_UNITS`). Instants outside what ``datetime64[ns]`` holds (about
     1677-09-21 to 2262-04-11) are refused with the row, rather than failing deep in pandas.
     """
+    values = without_missing_words(values)
     present = values.notna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(values):  # Parquet/JSON instants, any unit
         stamped = values if isinstance(values.dtype, pd.DatetimeTZDtype) else values.dt.tz_localize("UTC")
@@ -156,6 +176,7 @@ column or export mistake, and scoring it would turn the feature into noise witho
 def parse_counts(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse counts: whole numbers from 0 to the column's :data:`COUNT_LIMITS`; missing stays
     NaN. ``3.0`` is a count; ``3.5``, ``inf`` and ``1e30`` are refused with their row."""
+    values = without_missing_words(values)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numeric = values.astype("float64")  # already numbers: only their value can be wrong
         bad = np.zeros(0, dtype=np.intp)
@@ -188,6 +209,7 @@ def parse_counts(values: pd.Series, source: str, column: str) -> pd.Series:
 
 def parse_booleans(values: pd.Series, source: str, column: str) -> pd.Series:
     """Parse booleans given as true/false, yes/no or 1/0; missing stays NaN."""
+    values = without_missing_words(values)
     if pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
     text = values.astype("string").str.strip().str.lower()
@@ -209,6 +231,7 @@ def parse_labels(
 ) -> pd.Series:
     """Parse a 0/1 or true/false label column; every row must be labelled unless
     ``allow_missing`` (then missing labels stay NaN: unknown)."""
+    values = without_missing_words(values)
     if allow_missing:
         return parse_booleans(values, source, column)
     missing = np.flatnonzero(values.isna().to_numpy())

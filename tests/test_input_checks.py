@@ -254,3 +254,29 @@ def test_every_engine_strips_header_whitespace_and_says_so(likes, tmp_path, fmt,
         ], (engine, result.stderr)
         outputs[engine] = result.stdout
     assert len(set(outputs.values())) == 1
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_missing_words_in_text_columns_mean_missing_in_every_format(likes, tmp_path, fmt):
+    """An empty string or ``NA`` in a text count, time or boolean column is a missing value in
+    Parquet and JSON as in CSV (they were 'not a number' there); ids stay verbatim."""
+    frame = likes.drop(columns=["is_fake"]).astype(
+        {"followers": object, "account_created_at": object, "is_private": object}
+    )
+    frame["account_created_at"] = frame["account_created_at"].map(lambda t: t.isoformat())
+    frame["followers"] = frame["followers"].map(lambda v: str(int(v)))
+    frame["is_private"] = frame["is_private"].map(lambda v: "true" if v else "false")
+    for i, word in enumerate(["", "NA", " ", "null", "nan"]):
+        frame.loc[frame.index[i], ["followers", "account_created_at", "is_private"]] = word
+    frame.to_csv(tmp_path / "likes.csv", index=False)
+    path = tmp_path / f"likes.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    runner = CliRunner()
+    want = runner.invoke(app, ["score", str(tmp_path / "likes.csv"), "--format", "json"])
+    got = runner.invoke(app, ["score", str(path), "--format", "json"])
+    assert want.exit_code == 0, want.stderr
+    assert got.exit_code == 0, got.stderr
+    assert got.stdout == want.stdout
