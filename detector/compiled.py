@@ -726,12 +726,16 @@ def _size(value: float | None) -> float:
     return np.inf if value is None else float(value)
 
 
-def model_arrays(model: Any) -> dict[str, np.ndarray]:
-    """The arrays that scoring needs for every fitted feature set (what :func:`compile_model`
-    writes; ``meta`` holds the rest as JSON bytes)."""
+def model_arrays(
+    model: Any, only: Iterable[tuple[str, ...]] | None = None
+) -> dict[str, np.ndarray]:
+    """The arrays that scoring needs for every fitted feature set, or for those in ``only``
+    (what :func:`compile_model` writes; ``meta`` holds the rest as JSON bytes)."""
     arrays: dict[str, np.ndarray] = {}
     sets = []
-    for index, fitted in enumerate(model._cache.values()):
+    wanted = None if only is None else set(only)
+    fitted_sets = [f for f in model._cache.values() if wanted is None or f.features in wanted]
+    for index, fitted in enumerate(fitted_sets):
         prefix = f"set{index}."
         for key, value in _forest_trees(fitted.forest.forest_).items():
             arrays[prefix + "forest." + key] = value
@@ -830,10 +834,13 @@ class Scorer:
     """A model for scoring: the compiled arrays when they cover the data's feature set, else the
     full model, loaded only when first needed (``load_full`` returns it)."""
 
-    def __init__(self, compiled: CompiledModel, load_full: Any) -> None:
+    def __init__(self, compiled: CompiledModel, load_full: Any, cache: Any = None) -> None:
         self.compiled = compiled
         self._load_full = load_full
         self._full: Any = None
+        self.cache = cache
+        """A :class:`detector.profile_cache.ProfileCache`: feature sets the arrays lack are
+        fitted once, compiled and kept there (None: scored by the full model each time)."""
         self.reference_conditions_ = compiled.reference_conditions_
         self.scope = compiled.scope
 
@@ -852,7 +859,7 @@ class Scorer:
 
         available = set(available_features(list(present), scope))
         names = tuple(n for n in self.compiled.feature_names_in_ if n in available)
-        if self.compiled.supports(names):
+        if names and self._compiled(names):
             for trees in self.compiled.sets[names].traversals:
                 if trees is not None:
                     trees.bitvectors  # noqa: B018 - built on first use
@@ -864,13 +871,29 @@ class Scorer:
     def loading_full_with(self, load_full: Any) -> Scorer:
         """The same compiled arrays with another way to load the full model (for instance from
         a file, so that the scorer pickles without it)."""
-        return Scorer(self.compiled, load_full)
+        return Scorer(self.compiled, load_full, self.cache)
 
     def score_features(self, features: pd.DataFrame, flags_only: bool = False) -> pd.DataFrame:
         names = tuple(c for c in self.compiled.feature_names_in_ if c in features.columns)
-        if self.compiled.supports(names):
+        if self._compiled(names):
             return self.compiled.score_features(features, flags_only)
         return self.full.score_features(features, flags_only)
+
+    def _compiled(self, names: tuple[str, ...]) -> bool:
+        """Whether feature set ``names`` is compiled, after looking in the cache (and, with a
+        cache, fitting it from the full model, compiling it and keeping it there)."""
+        if self.compiled.supports(names):
+            return True
+        if self.cache is None:
+            return False
+        found = self.cache.load(names)
+        if found is None:
+            self.full.feature_set(names)  # deterministic: the same arrays in any process
+            arrays = model_arrays(self.full, only=[names])
+            found = CompiledModel(None, arrays).sets[names]
+            self.cache.store(names, arrays)
+        self.compiled.sets[names] = found
+        return True
 
     def report(self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None):  # noqa: ANN201
         """Creator report, as :meth:`AuthenticityModel.report` (large tables in slices of whole

@@ -269,16 +269,21 @@ def open_compiled(path: str | Path) -> Any:
 def load_scorer(path: str | Path | None = None) -> Any:
     """A model for scoring that starts fast: the artifact verified (:func:`verify_artifact`),
     then the compiled arrays (numpy only), with the full model unpickled only if the data needs
-    a feature set not compiled."""
+    a feature set neither compiled nor in the profile cache (:mod:`detector.profile_cache`)."""
     from detector.compiled import Scorer
 
     path = Path(path) if path is not None else default_model_path()
     meta = verify_artifact(path)
     if not meta.get("compiled_sha256") or not compiled_path(path).exists():
         return load_model(path)
+    from detector.profile_cache import ProfileCache, cache_folder
+
     arrays = open_compiled(path)
+    folder = cache_folder()
+    cache = None if folder is None else ProfileCache(folder, meta["sha256"])
     # picklable, for worker processes
-    return Scorer(arrays, functools.partial(_scoring_model, str(path.resolve()), meta["sha256"]))
+    load_full = functools.partial(_scoring_model, str(path.resolve()), meta["sha256"])
+    return Scorer(arrays, load_full, cache)
 
 
 @functools.lru_cache(maxsize=4)

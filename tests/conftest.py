@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -11,6 +13,20 @@ from detector.schema import validate_likes
 from detector.training import train
 
 SMALL = {"n_estimators": 60}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def profile_cache_in_a_temporary_folder(tmp_path_factory):
+    """Tests never write to the user's cache folder (detector.profile_cache)."""
+    from detector.profile_cache import ENV
+
+    before = os.environ.get(ENV)
+    os.environ[ENV] = str(tmp_path_factory.mktemp("profile-cache"))
+    yield
+    if before is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = before
 
 
 def use_path(monkeypatch: pytest.MonkeyPatch, path: str) -> None:

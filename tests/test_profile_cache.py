@@ -1,0 +1,81 @@
+"""Feature sets the shipped arrays lack are fitted once, compiled and kept (issue 17, no cliff):
+later scorers load them without the full model and give the same report, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from detector.persistence import load_scorer
+from detector.profile_cache import ENV, ProfileCache
+from tests.conftest import validated
+
+SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "sample" / "likes.csv"
+
+
+@pytest.fixture(scope="module")
+def without_creation_dates() -> pd.DataFrame:
+    """The sample as exports without account creation dates come (a profile not compiled)."""
+    likes = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    keep = likes["creator_id"].isin(likes["creator_id"].unique()[:6])
+    return validated(likes[keep].drop(columns=["account_created_at"]).reset_index(drop=True))
+
+
+def _json(scorer, likes: pd.DataFrame) -> str:
+    return scorer.report(likes, scope="creator").to_json()
+
+
+def test_a_profile_is_fitted_once_then_loaded_without_the_full_model(
+    tmp_path, monkeypatch, without_creation_dates
+):
+    monkeypatch.setenv(ENV, "off")
+    want = _json(load_scorer(), without_creation_dates)  # the full model, as before the cache
+    monkeypatch.setenv(ENV, str(tmp_path))
+    first = load_scorer()
+    assert _json(first, without_creation_dates) == want
+    assert first._full is not None  # fitted from the full model, once
+    kept = list(tmp_path.rglob("features-*.npz"))
+    assert len(kept) == 1
+    second = load_scorer()
+    assert _json(second, without_creation_dates) == want
+    assert second._full is None  # the kept arrays were enough: nothing unpickled
+
+
+def test_a_damaged_entry_is_fitted_and_written_again(tmp_path, monkeypatch, without_creation_dates):
+    monkeypatch.setenv(ENV, str(tmp_path))
+    want = _json(load_scorer(), without_creation_dates)
+    (entry,) = tmp_path.rglob("features-*.npz")
+    entry.write_bytes(entry.read_bytes()[:1000])
+    again = load_scorer()
+    assert _json(again, without_creation_dates) == want
+    assert again._full is not None
+    assert _json(load_scorer(), without_creation_dates) == want  # whole again
+    assert entry.stat().st_size > 1000
+
+
+def test_an_unwritable_cache_folder_keeps_nothing_and_scores_the_same(
+    tmp_path, monkeypatch, without_creation_dates
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(ENV, str(blocked / "cache"))  # as a read-only home: cannot be made
+    scorer = load_scorer()
+    monkeypatch.setenv(ENV, "off")
+    assert _json(scorer, without_creation_dates) == _json(load_scorer(), without_creation_dates)
+    assert blocked.read_text() == "not a folder"
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_the_cache_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv(ENV, "off")
+    assert load_scorer().cache is None
+
+
+def test_entries_are_keyed_by_model_and_feature_set(tmp_path):
+    a, b = ProfileCache(tmp_path, "a" * 64), ProfileCache(tmp_path, "b" * 64)
+    names = ("log_followers", "log_gap_seconds")
+    assert a.path(names) != b.path(names)
+    assert a.path(names) != a.path(names[:1])
+    assert a.load(names) is None
