@@ -79,3 +79,25 @@ def test_entries_are_keyed_by_model_and_feature_set(tmp_path):
     assert a.path(names) != b.path(names)
     assert a.path(names) != a.path(names[:1])
     assert a.load(names) is None
+
+
+def test_two_processes_filling_one_entry_at_once_both_score_and_leave_one_whole_file(
+    tmp_path, without_creation_dates
+):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "likes.csv"
+    without_creation_dates.to_csv(data, index=False)
+    env = {**os.environ, ENV: str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "detector", "score", str(data), "--format", "json"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err.decode()[-300:] for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
+    kept = list((tmp_path / "cache").rglob("*"))
+    assert [p.suffix for p in kept if p.is_file()] == [".npz"]  # one entry, no temporary file
+    env_off = {**env, ENV: "off"}
+    alone = subprocess.run(command, env=env_off, capture_output=True, timeout=300)
+    assert alone.stdout == outputs[0][0]
