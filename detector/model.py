@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from detector.calibrate import between_group_spread, clustered_size, youden_threshold
 from detector.compiled import above, model_input, rank_below, score_matrix
 from detector.errors import NotEnoughDataError
-from detector.features import FEATURES, LikeFeatureSet, build_like_features
+from detector.features import FEATURES, SCOPES, LikeFeatureSet, build_like_features
 from detector.forest import LikeScorer
 from detector.reasons import reference_shares
 from detector.schema import parse_labels, validate_likes
@@ -150,7 +150,7 @@ class AuthenticityModel(BaseEstimator):
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
         "head_iterations": [Interval(Integral, 1, None, closed="left")],
         "head_max_depth": [Interval(Integral, 1, None, closed="left"), None],
-        "scope": [StrOptions({"batch", "creator"})],
+        "scope": [StrOptions(set(SCOPES))],
         "one_sided": ["boolean"],
     }
 

@@ -32,7 +32,7 @@ import pandas as pd
 from detector.errors import DetectorError, SchemaError
 from detector.features import combine_liker_summaries, finish_features, partition_features
 from detector.features.arrays import first_rows
-from detector.features.catalogue import FEATURES
+from detector.features.catalogue import FEATURES, SCOPES
 from detector.schema import (
     ACCOUNTS_MATCHED,
     BOOLEAN_COLUMNS,
@@ -137,8 +137,8 @@ def validate_batch(frame: pd.DataFrame, source: str, offset: int) -> pd.DataFram
 def resolve_scope(model: AuthenticityModel, scope: str | None) -> str:
     """The scoring scope: the one asked for, else the model's."""
     scope = scope or model.scope
-    if scope not in ("batch", "creator"):
-        raise ValueError(f"scope must be 'batch' or 'creator', got {scope!r}")
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
     return scope
 
 
