@@ -638,13 +638,12 @@ def test_a_killed_worker_gives_a_one_line_error_with_the_remedy(
     assert "DETECTOR_THREADS=1" in result.stderr.strip().splitlines()[-1]
 
 
-def test_partitions_without_an_optional_column_are_reported():
-    with pytest.warns(RuntimeWarning, match=r"1 of 2 partition\(s\) .* \['username'\]"):
+def test_the_columns_present_are_those_with_values_in_any_partition():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no partition is scored apart any more: nothing to warn
         present = check_present([["followers", "username"], ["followers"]])
     assert present == ["followers", "username"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_present([["followers"], ["followers"]])
+    assert check_present([]) == []
 
 
 # -------------------------------------------------------------------------------------- dask

@@ -280,3 +280,42 @@ def test_missing_words_in_text_columns_mean_missing_in_every_format(likes, tmp_p
     assert want.exit_code == 0, want.stderr
     assert got.exit_code == 0, got.stderr
     assert got.stdout == want.stdout
+
+
+@pytest.mark.parametrize("engine", ["chunked", "dask"])
+def test_batch_scope_partitions_without_a_columns_values_impute_as_memory_does(
+    model, likes, tmp_path, engine
+):
+    """A bucket or partition whose creators have no value at all in a column is scored with
+    the table's columns (its values imputed), the same report as the whole table at once."""
+    blank = likes["creator_id"].isin(likes["creator_id"].unique()[:2])
+    frame = likes.copy()
+    frame.loc[blank, ["followers", "username"]] = np.nan
+    frame = validated(frame)
+    want = model.report(frame, scope="batch")
+    if engine == "chunked":
+        path = tmp_path / "likes.parquet"
+        frame.to_parquet(path, index=False)
+        got = score_parquet_chunked(path, model, buckets=3, scope="batch")
+    else:
+        dd = pytest.importorskip("dask.dataframe")
+        import dask
+
+        from detector.engines.dask_engine import score_dask
+
+        with dask.config.set(scheduler="synchronous"):
+            got = score_dask(dd.from_pandas(frame, npartitions=3), model, scope="batch")
+    assert got.to_json() == want.to_json()
+
+
+def test_batch_scope_slices_without_a_columns_values_are_scored_in_slices(model, likes):
+    from detector.engines.sliced import creator_slices, report_in_slices
+    from detector.report import in_id_order
+
+    frame = likes.sort_values("creator_id", kind="stable").reset_index(drop=True)
+    first = creator_slices(frame["creator_id"], 400)[0]
+    frame.loc[first, ["followers", "username"]] = np.nan
+    frame = validated(frame)
+    got = report_in_slices(model, frame, "batch", threads=2, slice_rows=400)
+    assert got is not None  # no fallback to one pass
+    assert in_id_order(got).to_json() == model.report(frame, scope="batch").to_json()

@@ -20,7 +20,6 @@ creators, posts and likes in first-appearance order, exactly as ``model.report(l
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,10 +216,12 @@ def second_pass(
     include_likes: bool = False,
     part: PartitionFeatures | None = None,
     counts: dict[str, int] | None = None,
+    present: Sequence[str] | None = None,
 ) -> PartialReport:
     """Pass 2 on a partition: features with the liker table (None: creator scope) and report.
     ``rows`` are the likes' order keys, ascending (:func:`split_rows`); ``counts`` (from
-    :func:`tidy_partition`) are added to the report's input counts.
+    :func:`tidy_partition`) are added to the report's input counts; ``present`` (batch scope:
+    the columns with values anywhere, from pass 1) are taken as present here too.
 
     Partition features are recomputed here unless pass 1 kept them (``part``, as the memory
     engine does): they are several times the size of the likes, and recomputing them is
@@ -234,7 +235,7 @@ def second_pass(
         groups = presence_groups(likes)
         if groups is not None:
             return _grouped_pass(likes, rows, model, groups, include_likes, counts)
-    part = partition_features(likes) if part is None else part
+    part = partition_features(likes, present) if part is None else part
     features = finish_features(likes, part, table)
     report = build_report(model, likes, include_likes=include_likes, features=features)
     report.meta["input"] = {**report.meta["input"], **(counts or {})}
@@ -279,24 +280,10 @@ def _grouped_pass(
 
 
 def check_present(present: Sequence[Sequence[str]]) -> list[str]:
-    """Columns with values somewhere; warn when some partition has none at all in one of them.
-
-    Such a partition is scored without the features that need the column (its creators then
-    differ from in-memory scoring, which imputes the reference median for their likes).
-    """
-    everywhere = set.intersection(*(set(p) for p in present)) if present else set()
-    anywhere = set().union(*(set(p) for p in present)) if present else set()
-    partial = sorted(anywhere - everywhere)
-    if partial:
-        lacking = sum(1 for p in present if not anywhere <= set(p))
-        warnings.warn(
-            f"{lacking} of {len(present)} partition(s) have no value at all in column(s) "
-            f"{partial}; their creators are scored without the features that need them "
-            f"(use fewer partitions to score them exactly as in memory)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return sorted(anywhere)
+    """The columns with values in some partition (pass 1's findings, combined): in batch scope
+    every partition is scored with them (:func:`second_pass`'s ``present``), a partition
+    without any value in one imputing it, as the whole table scored at once does."""
+    return sorted(set().union(*(set(p) for p in present))) if present else []
 
 
 def warm_model(model: AuthenticityModel, present: Iterable[str], scope: str) -> None:

@@ -233,7 +233,7 @@ def score_parquet_chunked(
             for results in done:
                 yield from results
 
-        table = None
+        table, columns_present = None, None
         if scope == "batch":  # pass 1: the liker table
             present = []
             state = reader_state if parallel > 1 else None
@@ -243,7 +243,8 @@ def score_parquet_chunked(
                 present.append(columns_present)
             if table is None:
                 _no_likes(path, wanted)
-            warm_model(model, check_present(present), scope)
+            columns_present = check_present(present)
+            warm_model(model, columns_present, scope)
         else:  # fit the feature set the columns allow before compiling
             warm_model(model, columns, scope)
         scorer = fast_scorer(model, threads=1 if parallel > 1 else None)
@@ -257,6 +258,7 @@ def score_parquet_chunked(
             include_likes=include_likes,
             runs=folder if likes_output is not None else None,
             render_lines=json_output is not None,
+            present=columns_present,
         )
         state = None
         if parallel > 1:
@@ -361,10 +363,11 @@ class _BucketScorer:
         include_likes: bool,
         runs: Path | None,
         render_lines: bool = False,
+        present: list[str] | None = None,
     ) -> None:
         self.scorer, self.table, self.reader = scorer, table, reader
         self.keep, self.include_likes, self.runs = keep, include_likes, runs
-        self.render_lines = render_lines
+        self.render_lines, self.present = render_lines, present
 
     def __call__(
         self, unit: Sequence[Path] | grouped.Task
@@ -375,7 +378,13 @@ class _BucketScorer:
         self, likes: pd.DataFrame, rows: np.ndarray, name: str, counts: dict[str, int]
     ) -> tuple[PartialReport, Path | None]:
         partial = second_pass(
-            likes, rows, self.scorer, self.table, include_likes=self.keep, counts=counts
+            likes,
+            rows,
+            self.scorer,
+            self.table,
+            include_likes=self.keep,
+            counts=counts,
+            present=self.present,
         )
         if self.render_lines:
             partial.creator_lines = partial.report.creator_lines()

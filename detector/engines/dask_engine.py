@@ -209,8 +209,7 @@ def score_dask(
         parts = ordered.persist().to_delayed()
 
     client = _distributed_client()
-    table = None
-    present: list[list[str]] | None = None
+    table, columns_present = None, None
     if scope == "batch":
         firsts = [delayed(_first)(part) for part in parts]
         summaries = [delayed(_pick)(first, 0) for first in firsts]
@@ -224,7 +223,8 @@ def score_dask(
         present = [p for p in found if p is not None]
         if table is None:
             raise _no_rows(source, wanted)
-        warm_model(model, check_present(present), scope)
+        columns_present = check_present(present)
+        warm_model(model, columns_present, scope)
     if client is not None:
         model_arg = client.scatter(model, broadcast=True, hash=False)
         table_arg = None if table is None else client.scatter(table, broadcast=True, hash=False)
@@ -232,7 +232,10 @@ def score_dask(
         model_arg, table_arg = delayed(model), delayed(table)
     with _reading(source):
         results = dask.compute(
-            *[delayed(_second)(part, model_arg, table_arg, include_likes) for part in parts]
+            *[
+                delayed(_second)(part, model_arg, table_arg, include_likes, columns_present)
+                for part in parts
+            ]
         )
     partials = [r for r in results if r is not None]
     if not partials:
@@ -350,12 +353,15 @@ def _second(
     model: AuthenticityModel,
     table: pd.DataFrame | None,
     include_likes: bool,
+    present: list[str] | None = None,
 ) -> PartialReport | None:
     if frame.empty:
         return None
     counts = frame.attrs.get(_COUNTS, {})
     likes, rows = split_rows(frame)
-    return second_pass(likes, rows, model, table, include_likes=include_likes, counts=counts)
+    return second_pass(
+        likes, rows, model, table, include_likes=include_likes, counts=counts, present=present
+    )
 
 
 # ------------------------------------------------------------------------------- helpers

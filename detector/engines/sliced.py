@@ -7,11 +7,12 @@ about :data:`SLICE_ROWS` likes of whole creators, scored on a few threads (:func
 and assembled in the table's order: the same report, bit for bit, as one pass over the table
 (tested), in about 0.6 of the time on 2 cores (BENCHMARKS.md, "Speed").
 
-The slices are exact only when each of them has values in the same feature input columns as the
-whole table (a slice without any value in a column would be scored without the features that
-need it); a table where that fails is scored in one pass, as are small tables and single creators.
-In creator scope a table whose creators differ in the columns they have values in is first cut
-into groups of creators alike (:func:`presence_groups`), each sliced on its own.
+In batch scope every slice takes the table's columns with values as present (a slice without
+any value in one imputes it, as one pass over the table does). In creator scope a column's
+presence is decided per creator: a table whose creators differ in the columns they have values
+in is first cut into groups of creators alike (:func:`presence_groups`), each sliced on its own;
+a slice that would still lack a column's values, small tables and single creators are scored
+in one pass.
 """
 
 from __future__ import annotations
@@ -137,14 +138,19 @@ def report_in_slices(
     if threads < 2:
         return None
     slices = creator_slices(likes["creator_id"], slice_rows or SLICE_ROWS)
-    present = _present_everywhere(likes, slices) if len(slices) > 1 else None
-    if present is None:
+    if len(slices) < 2:
         return None
+    if scope == "batch":  # every slice takes the table's columns as present (imputing)
+        present = [c for c in likes.columns if c not in FEATURES_INPUTS or _any(likes[c])]
+    else:
+        present = _present_everywhere(likes, slices)
+        if present is None:
+            return None
     warm_model(model, present, scope)  # fitted or built here once, not by each thread
     parts = [_slice_of(likes, rows) for rows in slices]
     table, kept = None, [None] * len(parts)
     if scope == "batch":  # pass 1's partition features are kept for pass 2 (in memory)
-        kept = list(map_threads(lambda part: _summarised(part[0]), parts, threads))
+        kept = list(map_threads(lambda part: _summarised(part[0], present), parts, threads))
         table = reduce_summaries([features.summary for features in kept])
     partials = list(
         map_threads(
@@ -159,9 +165,14 @@ def report_in_slices(
     return report
 
 
-def _summarised(likes: pd.DataFrame) -> PartitionFeatures:
-    """Pass 1 on a slice: its partition features, with their liker summary made."""
-    features = partition_features(likes)
+def _any(column: pd.Series) -> bool:
+    return bool(column.notna().any())
+
+
+def _summarised(likes: pd.DataFrame, present: list[str]) -> PartitionFeatures:
+    """Pass 1 on a slice: its partition features (``present``: the table's columns with
+    values), with their liker summary made."""
+    features = partition_features(likes, present)
     features.summary  # noqa: B018 - computed on first use, here on the slice's thread
     return features
 

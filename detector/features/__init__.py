@@ -8,6 +8,7 @@ feature step can sit in a ``Pipeline`` (imported lazily: scoring does not need s
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -106,11 +107,16 @@ class PartitionFeatures:
         return liker_summary(self.likes, self.bursty, self.post, self.ids)
 
 
-def partition_features(likes: pd.DataFrame) -> PartitionFeatures:
+def partition_features(
+    likes: pd.DataFrame, present: Sequence[str] | None = None
+) -> PartitionFeatures:
     """First pass over a partition holding whole creators: local features (and, on demand, the
-    liker summary)."""
+    liker summary). ``present``: columns to take as present even where this partition has no
+    value in them (batch scope: the columns with values anywhere in the input, so that a
+    partition's missing values are imputed as when the whole table is scored at once)."""
     check_required(likes, REQUIRED_COLUMNS, "likes")
-    present = [c for c in likes.columns if _has_values(likes[c])]
+    given = set(present or ())
+    present = [c for c in likes.columns if c in given or _has_values(likes[c])]
     usable = likes[[c for c in likes.columns if c in present]]
     local: dict[str, np.ndarray] = {}
     local.update(account_features(usable[[c for c in present if c in _ACCOUNT_INPUTS]]))
