@@ -57,6 +57,7 @@ __all__ = [
     "assemble",
     "fast_scorer",
     "first_pass",
+    "presence_groups",
     "reduce_summaries",
     "score_dask",
     "score_parquet_chunked",
@@ -197,6 +198,37 @@ def check_input(report: CreatorReport, accounts: str | None, source: str) -> Cre
     return report
 
 
+def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
+    """Row positions of the groups of creators that have values in the same columns, when
+    some creator has no value in a column others have values in; else None (one group).
+
+    In creator scope a column's presence is decided per creator: a creator without any value
+    in a column is scored without the features that need it (as it is when scored alone),
+    one with some values gets the missing ones imputed. Columns without a missing value (the
+    common case) cost one check each.
+    """
+    partial = [
+        c
+        for c in likes.columns
+        if c in FEATURES_INPUTS and likes[c].hasnans and likes[c].notna().any()
+    ]
+    if not partial or len(likes) == 0:
+        return None
+    creator, creator_ids = pd.factorize(likes["creator_id"])
+    if len(creator_ids) < 2 or (creator < 0).any():
+        return None
+    has = np.column_stack(
+        [np.bincount(creator, weights=likes[c].notna().to_numpy(), minlength=len(creator_ids))
+         > 0 for c in partial]
+    )
+    kinds, kind_of_creator = np.unique(has, axis=0, return_inverse=True)
+    if len(kinds) == 1:
+        return None
+    kind = kind_of_creator.reshape(-1)[creator]
+    fullest_first = np.argsort(-kinds.sum(axis=1), kind="stable")  # its meta leads
+    return [np.flatnonzero(kind == k) for k in fullest_first]
+
+
 def first_pass(likes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Pass 1 on a partition of whole creators: per-liker summary and the columns with values."""
     part = partition_features(likes)
@@ -230,8 +262,6 @@ def second_pass(
     from detector.report import build_report
 
     if table is None and part is None:  # creator scope: a column's presence is per creator
-        from detector.engines.sliced import presence_groups
-
         groups = presence_groups(likes)
         if groups is not None:
             return _grouped_pass(likes, rows, model, groups, include_likes, counts)

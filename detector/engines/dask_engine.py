@@ -75,9 +75,9 @@ INSTALL_HINT = "pip install 'engagement-detector[dask]'"
 FAN_IN = 8
 """Partial liker summaries combined per task of the reduction tree."""
 _SHIFT = 40
+"""Order key = partition number << 40 | position in the partition."""
 _COUNTS = "detector_input_counts"
 """``attrs`` key of a tidied partition's input counts (:func:`tidy_partition`)."""
-"""Order key = partition number << 40 | position in the partition."""
 
 
 def _require_dask() -> Any:

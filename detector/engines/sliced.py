@@ -27,6 +27,7 @@ from detector.engines import (
     FEATURES_INPUTS,
     accounts_matched,
     assemble,
+    presence_groups,
     reduce_summaries,
     second_pass,
     warm_model,
@@ -201,37 +202,6 @@ def _present_everywhere(likes: pd.DataFrame, slices: list[np.ndarray]) -> list[s
                 return None
         present.append(column)
     return present
-
-
-def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
-    """Row positions of the groups of creators that have values in the same columns, when
-    some creator has no value in a column others have values in; else None (one group).
-
-    In creator scope a column's presence is decided per creator: a creator without any value
-    in a column is scored without the features that need it (as it is when scored alone),
-    one with some values gets the missing ones imputed. Columns without a missing value (the
-    common case) cost one check each.
-    """
-    partial = [
-        c
-        for c in likes.columns
-        if c in FEATURES_INPUTS and likes[c].hasnans and likes[c].notna().any()
-    ]
-    if not partial or len(likes) == 0:
-        return None
-    creator, creator_ids = pd.factorize(likes["creator_id"])
-    if len(creator_ids) < 2 or (creator < 0).any():
-        return None
-    has = np.column_stack(
-        [np.bincount(creator, weights=likes[c].notna().to_numpy(), minlength=len(creator_ids))
-         > 0 for c in partial]
-    )
-    kinds, kind_of_creator = np.unique(has, axis=0, return_inverse=True)
-    if len(kinds) == 1:
-        return None
-    kind = kind_of_creator.reshape(-1)[creator]
-    fullest_first = np.argsort(-kinds.sum(axis=1), kind="stable")  # its meta leads
-    return [np.flatnonzero(kind == k) for k in fullest_first]
 
 
 def _rows_of(likes: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
