@@ -50,7 +50,11 @@ class Bench:
             [sys.executable, "-m", "detector", *map(str, args)],
             capture_output=True, text=True, env=self.env, cwd=self.folder,
         )  # fmt: skip
-        return done.returncode, [line for line in done.stderr.splitlines() if line.strip()], done.stdout
+        return (
+            done.returncode,
+            [line for line in done.stderr.splitlines() if line.strip()],
+            done.stdout,
+        )
 
     def report(self, path: Path, *more: object) -> tuple[int, list[str], dict | None]:
         code, err, out = self.run("score", path, "--format", "json", *more)
@@ -81,13 +85,21 @@ def ids(b: Bench) -> None:
     frame = b.sample[BASE].head(40).copy()
     frame["creator_id"] = ["007"] * 20 + ["7"] * 20
     code, err, report = b.report(b.write("ids.csv", frame))
-    show("creator ids 007 and 7", code, err, report and [(c["creator_id"], c["likes"]) for c in report["creators"]])
+    show(
+        "creator ids 007 and 7",
+        code,
+        err,
+        report and [(c["creator_id"], c["likes"]) for c in report["creators"]],
+    )
 
 
 def timestamps(b: Bench) -> None:
     frame = b.sample[BASE].head(200).copy()
     millis = pd.to_datetime(frame["liked_at"], utc=True, format="ISO8601").astype("int64") // 10**6
-    show("epoch milliseconds", *b.report(b.write("ms.csv", frame.assign(liked_at=millis.astype(str))))[:2])
+    show(
+        "epoch milliseconds",
+        *b.report(b.write("ms.csv", frame.assign(liked_at=millis.astype(str))))[:2],
+    )
     frame.loc[frame.index[3], "liked_at"] = "9999-12-31"
     show("liked_at 9999-12-31", *b.report(b.write("far.csv", frame))[:2])
 
@@ -104,7 +116,9 @@ def headers(b: Bench) -> None:
     twice.columns = ["creator_id", "post_id", "liker_id", "liker_id"]
     show("duplicate header", *b.report(b.write("twice.csv", twice))[:2])
     path = b.folder / "space.csv"
-    path.write_text(b.sample[BASE].head(500).to_csv(index=False).replace("liker_id", "liker_id ", 1))
+    path.write_text(
+        b.sample[BASE].head(500).to_csv(index=False).replace("liker_id", "liker_id ", 1)
+    )
     show("header 'liker_id '", *b.report(path)[:2])
 
 
@@ -131,7 +145,12 @@ def compressed(b: Bench) -> None:
 def impossible_times(b: Bench) -> None:
     _, _, given = b.report(b.tree / "datasets" / "sample" / "likes.csv")
     code, err, late = b.report(b.write("late.csv", _shifted(b.sample, "account_created_at", 30)))
-    show("accounts created after the like", code, err, f"inflated {inflated(late)} (true dates: {inflated(given)})")
+    show(
+        "accounts created after the like",
+        code,
+        err,
+        f"inflated {inflated(late)} (true dates: {inflated(given)})",
+    )
     code, err, early = b.report(b.write("early.csv", _shifted(b.sample, "post_published_at", 1)))
     show("likes before publication", code, err, f"inflated {inflated(early)}")
 

@@ -36,8 +36,13 @@ def main() -> None:
     args.failures.mkdir(parents=True, exist_ok=True)
 
     @seed(args.seed)
-    @settings(max_examples=args.cases, deadline=None, database=None,
-              phases=[Phase.generate], suppress_health_check=list(__import__("hypothesis").HealthCheck))
+    @settings(
+        max_examples=args.cases,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(__import__("hypothesis").HealthCheck),
+    )
     @given(cases)
     def one(case: Case) -> None:
         with tempfile.TemporaryDirectory() as folder:
@@ -55,9 +60,18 @@ def main() -> None:
             (where / case.name).write_bytes(case.data)
             if case.accounts is not None:
                 (where / "accounts.csv").write_bytes(case.accounts)
-            (where / "problems.json").write_text(json.dumps(
-                {"expect": case.expect, "outcome": outcome, "problems": problems,
-                 "creators": case.creators}, indent=1, ensure_ascii=False))
+            (where / "problems.json").write_text(
+                json.dumps(
+                    {
+                        "expect": case.expect,
+                        "outcome": outcome,
+                        "problems": problems,
+                        "creators": case.creators,
+                    },
+                    indent=1,
+                    ensure_ascii=False,
+                )
+            )
         if counts["cases"] % 100 == 0:
             print(dict(counts), file=sys.stderr, flush=True)
 

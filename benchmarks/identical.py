@@ -36,7 +36,7 @@ def make_inputs(work: Path) -> dict[str, Path]:
         subprocess.run(
             [sys.executable, "-m", "detector", "generate", str(world), "--creators", "300",
              "--seed", "11", "--force"],
-            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=work,
         )  # fmt: skip
     likes = pd.read_csv(world / "likes.csv", dtype=str, keep_default_na=False)
     likes = likes.drop(columns=[c for c in ("is_fake", "tier") if c in likes.columns])
@@ -45,7 +45,11 @@ def make_inputs(work: Path) -> dict[str, Path]:
     parquet = work / "world.parquet"
     if not parquet.exists():
         pd.read_csv(plain).to_parquet(parquet, index=False)
-    return {"sample": ROOT / "datasets" / "sample" / "likes.csv", "world": plain, "parquet": parquet}
+    return {
+        "sample": ROOT / "datasets" / "sample" / "likes.csv",
+        "world": plain,
+        "parquet": parquet,
+    }
 
 
 CASES = [
@@ -62,7 +66,12 @@ CASES = [
 
 def run_tree(tree: Path, inputs: dict[str, Path], out: Path) -> dict[str, str]:
     """md5 of each output file of each case, keyed by case and file kind."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "DETECTOR_CACHE": "off"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "DETECTOR_CACHE": "off",
+        "DETECTOR_MODEL": str(tree / "models" / "default.joblib"),  # the tree's own model
+    }
     sums: dict[str, str] = {}
     for source, engine, scope in CASES:
         name = f"{source}-{engine}-{scope}"
@@ -73,7 +82,8 @@ def run_tree(tree: Path, inputs: dict[str, Path], out: Path) -> dict[str, str]:
         if engine == "dask":
             command.remove("--likes-output")
             command.remove(str(per_like))
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        # run from the output folder: ``python -m`` puts the working folder first on the path
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=out)
         if done.returncode:
             sums[name] = f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
             continue

@@ -38,14 +38,14 @@ __all__ = [
 ]
 
 _LAZY = {
-    "AuthenticityModel": "detector.model",
+    "AuthenticityModel": "detector.model.estimator",
     "CreatorReport": "detector.report",
     "DetectorError": "detector.errors",
     "ModelError": "detector.errors",
     "SchemaError": "detector.errors",
     "LikeFeatures": "detector.features.transformer",
     "build_like_features": "detector.features",
-    "LikeScorer": "detector.forest",
+    "LikeScorer": "detector.model.forest",
     "generate_world": "detector.synth",
     "load_likes": "detector.io",
     "load_model": "detector.persistence",
@@ -60,9 +60,9 @@ if TYPE_CHECKING:
     from detector.errors import DetectorError, ModelError, SchemaError
     from detector.features import build_like_features
     from detector.features.transformer import LikeFeatures
-    from detector.forest import LikeScorer
     from detector.io import load_likes
-    from detector.model import AuthenticityModel
+    from detector.model.estimator import AuthenticityModel
+    from detector.model.forest import LikeScorer
     from detector.persistence import load_model, save_model
     from detector.report import CreatorReport
     from detector.synth import generate_world

@@ -6,7 +6,7 @@
 each tree's leaf value in tree order, so their sums equal the numpy walk's bit for bit (tested).
 
 - **Bit vectors** (:class:`detector.compiled.BitVectors`, the QuickScorer idea): a block of
-  :data:`BLOCK_ROWS` rows is compared with every inner node's threshold, feature by feature and
+  :data:`detector._kernels.BLOCK_ROWS` rows is compared with every inner node's threshold, feature by feature and
   in threshold order, and each comparison a row fails clears, with one AND, the leaves that node
   rules out; the leaf reached is the lowest bit left. No step depends on the one before, so the
   CPU runs the comparisons of many rows at once (SIMD). Measured on the default model, one core,
@@ -39,8 +39,6 @@ import numpy as np
 ENV = "DETECTOR_JIT"
 JIT_FROM_ROWS = 50_000
 """Rows from which a traversal uses the compiled kernel (when numba is installed)."""
-BLOCK_ROWS = 64
-"""Rows walked together down each tree."""
 FULL_LEVELS = 5
 """Levels of a deep tree walked for every row before rows at a leaf are dropped."""
 SHALLOW_DEPTH = 8

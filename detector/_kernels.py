@@ -16,7 +16,8 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from detector._jit import BLOCK_ROWS
+BLOCK_ROWS = 64
+"""Rows walked together down each tree."""
 
 
 @numba.njit(nogil=True, cache=True, inline="always")

@@ -10,11 +10,13 @@ where the last one ended). Small inputs never import numba.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from detector import _jit
 
-__all__ = ["count_below", "window_counts"]
+__all__ = ["count_below", "creator_cuts", "window_counts"]
 
 
 def count_below(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -47,3 +49,16 @@ def window_counts(
     queries = keys if sorted_queries is None else np.ascontiguousarray(queries, dtype=np.int64)
     kernels.window_counts(keys, queries, half_width, out)
     return out
+
+
+def creator_cuts(
+    starts: np.ndarray, aims: Sequence[int] | np.ndarray, total: int, min_rows: int = 0
+) -> list[int]:
+    """Cut positions from 0 to ``total``: for each aim, the first creator start at or after it
+    (``starts``: sorted, from 0), leaving out cuts less than ``min_rows`` after the one before."""
+    found = starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)]
+    cuts = [0]
+    for cut in np.unique(found).tolist():
+        if 0 < cut < total and cut - cuts[-1] >= min_rows:
+            cuts.append(cut)
+    return [*cuts, total]

@@ -262,11 +262,10 @@ def _score_with_engine(
     scope: str,
     json_output: Path | None = None,
 ) -> Any:
-    """Score with the chunked engine (the compiled arrays, as the memory engine: neither this
-    process nor its workers import scikit-learn unless a feature set was not compiled) or the
-    Dask engine (the full model). The chunked engine streams ``likes_output`` itself, and
-    writes ``json_output`` with each creator rendered by its worker."""
-    from detector.persistence import load_model, load_scorer
+    """Score with the chunked or the Dask engine, from the compiled arrays as the memory
+    engine does. The chunked engine streams ``likes_output`` itself, and writes
+    ``json_output`` with each creator rendered by its worker."""
+    from detector.persistence import load_scorer
 
     if engine is Engine.chunked:
         from detector.engines.chunked import score_parquet_chunked
@@ -283,7 +282,7 @@ def _score_with_engine(
         )
     from detector.engines.dask_engine import dask_client, read_likes_dask, score_dask
 
-    fitted = load_model(model)
+    fitted = load_scorer(model)
     ddf = read_likes_dask(file)
     with dask_client(scheduler):
         return score_dask(
@@ -356,7 +355,9 @@ def score(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Write the report here instead of stdout (- for stdout)."),
+        typer.Option(
+            metavar="FILE", help="Write the report here instead of stdout (- for stdout)."
+        ),
     ] = None,
     likes_output: Annotated[
         Path | None,
@@ -385,7 +386,7 @@ def score(
         typer.Option(
             metavar="ADDRESS",
             help="With --engine dask: scheduler address (tcp://host:8786); "
-            "default: a local cluster of 2 worker processes."
+            "default: a local cluster of 2 worker processes.",
         ),
     ] = None,
     partitions: Annotated[
@@ -407,7 +408,9 @@ def score(
     if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
     if likes_output is not None and str(likes_output) == "-":
-        raise typer.BadParameter("stdout carries the report: give a file", param_hint="--likes-output")
+        raise typer.BadParameter(
+            "stdout carries the report: give a file", param_hint="--likes-output"
+        )
     format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
@@ -707,23 +710,18 @@ def info(
 ) -> None:
     """Verify a model and show its metadata (the JSON sidecar; unpickles nothing).
 
-    Checks the format version, the scikit-learn version it was saved with against the installed
-    one, the checksums of the .joblib and .npz files and that the .npz opens; exits 1 on damage.
+    Checks the format version, the checksum of the .npz file and that it opens, and, when the
+    .joblib (needed only to retrain or adapt) is there, its checksum and the scikit-learn
+    version it was saved with against the installed one; exits 1 on damage.
 
     Example: detector info models/default.joblib
     """
     with _known_failures():
-        from detector.persistence import (
-            compiled_path,
-            default_model_path,
-            open_compiled,
-            verify_artifact,
-        )
+        from detector.persistence import default_model_path, open_compiled, verify_artifact
 
         path = model or default_model_path()
-        meta = verify_artifact(path)
-        if meta.get("compiled_sha256") and compiled_path(path).exists():
-            open_compiled(path)
+        meta = verify_artifact(path, scoring=not Path(path).exists())
+        open_compiled(path)
         typer.echo(json.dumps(meta, indent=2))
 
 

@@ -32,6 +32,10 @@ class ResourceError(DetectorError, RuntimeError):
     """The machine ran short of something the work needs, e.g. a worker process was killed."""
 
 
+class MissingDependencyError(DetectorError, ImportError):
+    """An optional dependency (Dask) is needed for what was asked and is not installed."""
+
+
 class InputNote(UserWarning):
     """Something reading did to the input that the user should hear of (header names stripped
     of whitespace): issued where there is no table to leave a note on, as in the engines."""

@@ -111,8 +111,10 @@ def _read_csv(source: str | Path | IO[bytes], sep: str, names: list[str]) -> pd.
     frame = table.to_pandas()
     for name in names:  # text columns Arrow inferred: the missing-value words are missing
         column = frame[name]
-        if name not in VERBATIM_COLUMNS and not pd.api.types.is_numeric_dtype(column) and (
-            pd.api.types.is_string_dtype(column) or column.dtype == object
+        if (
+            name not in VERBATIM_COLUMNS
+            and not pd.api.types.is_numeric_dtype(column)
+            and (pd.api.types.is_string_dtype(column) or column.dtype == object)
         ):
             frame[name] = column.where(~column.isin(STR_NA_VALUES))
     return frame
@@ -139,11 +141,11 @@ def clean_header(names: list[object], name: str) -> tuple[list[str], str | None]
     return stripped, note
 
 
-def csv_header(source: str | Path | IO[str], name: str, sep: str = ",") -> tuple[list[str], str | None]:
+def csv_header(
+    source: str | Path | IO[str], name: str, sep: str = ","
+) -> tuple[list[str], str | None]:
     """The CSV header as written (duplicates not renamed), cleaned by :func:`clean_header`."""
-    first = pd.read_csv(
-        source, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
-    )
+    first = pd.read_csv(source, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
     return clean_header(list(first.iloc[0]) if len(first) else [], name)
 
 
@@ -181,9 +183,7 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
             if fmt == "parquet":
                 frame = pd.read_parquet(path)
             else:  # JSON numbers and strings as written; dates parsed by the schema
-                frame = pd.read_json(
-                    path, lines=True, dtype=False
-                )
+                frame = pd.read_json(path, lines=True, dtype=False)
             names, note = clean_header(list(frame.columns), name)
             frame.columns = names
     except InputFormatError:

@@ -1,17 +1,19 @@
-"""Saving and loading model artifacts with their metadata, versions and checksum.
+"""Saving and loading model artifacts with their metadata, versions and checksums.
 
-An artifact is two files: ``NAME.joblib`` (the pickled :class:`~detector.model.AuthenticityModel`)
-and ``NAME.json``, a readable sidecar with the format version, package versions, creation time,
-parameters, feature names, training-data fingerprint, metrics and the SHA-256 of the joblib file.
-Beside them, ``NAME.npz`` holds the compiled arrays that scoring needs (see
-:mod:`detector.compiled`), also checksummed; :func:`load_scorer` uses it and starts without
-importing scikit-learn.
+An artifact is three files: ``NAME.npz``, the compiled arrays (see :mod:`detector.compiled`):
+everything scoring needs, the training sample included, read with numpy alone;
+``NAME.joblib``, the pickled :class:`~detector.model.estimator.AuthenticityModel`, which only
+retraining and adapting need; and ``NAME.json``, a readable sidecar with the format version,
+package versions, creation time, parameters, feature names, training-data fingerprint, metrics
+and the SHA-256 of both files.
 
-Every load verifies first (:func:`verify_artifact`): the sidecar's format version, the
-scikit-learn version it was saved with against the installed one (same major.minor: a pickle
-from another minor release may not load), and the checksums of the ``.joblib`` and the ``.npz``,
-so a damaged file is refused up front with one line saying what to do, not later on data that
-needs the full model. ``detector info`` runs the same checks and unpickles nothing.
+Scoring (:func:`load_scorer`) checks the sidecar's format version and the ``.npz`` checksum and
+never unpickles: it works with the ``.joblib`` deleted, and does not import scikit-learn unless
+the data needs a feature set that must be fitted. :func:`load_model` (retraining, adapting)
+also checks the scikit-learn version the pickle was saved with against the installed one (same
+major.minor: a pickle from another minor release may not load) and the ``.joblib`` checksum.
+A damaged file is refused up front with one line saying what to do. ``detector info`` runs the
+checks and unpickles nothing.
 
 The shipped model is the package data ``detector.models`` (the top-level ``models/`` folder,
 installed as that package), found with :mod:`importlib.resources`; ``$DETECTOR_MODEL`` overrides it.
@@ -38,11 +40,14 @@ import numpy as np
 import pandas as pd
 
 from detector._version import __version__
+from detector.compiled.artifact import CompiledModel
 from detector.errors import ModelError
 from detector.io import atomic_write, write_text
 from detector.output import staged
+from detector.scoring.profile_cache import ProfileCache, cache_folder
+from detector.scoring.scorer import Scorer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_ENV = "DETECTOR_MODEL"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 MODEL_PACKAGE = "detector.models"
@@ -117,7 +122,7 @@ def save_model(
     temporary file, renamed together at the end); return the artifact path."""
     import joblib
 
-    from detector.compiled import compile_model
+    from detector.compiled.artifact import compile_model  # numpy only, with the pickle
 
     path = Path(path)
     if path.suffix != ".joblib":
@@ -236,25 +241,28 @@ def _check_sha256(file: Path, expected: Any) -> None:
         )
 
 
-def verify_artifact(path: str | Path | None = None) -> dict[str, Any]:
-    """Check an artifact without unpickling it and return its sidecar: format version,
-    scikit-learn version (saved against installed), and the checksums of the ``.joblib`` and,
-    when recorded and present, the ``.npz``. Raises :class:`ModelError` (one line) otherwise."""
+def verify_artifact(path: str | Path | None = None, scoring: bool = False) -> dict[str, Any]:
+    """Check an artifact without unpickling it and return its sidecar: format version and the
+    ``.npz`` checksum; unless ``scoring``, also the scikit-learn version and the ``.joblib``
+    checksum (the pickle must then exist). Raises :class:`ModelError` (one line) otherwise."""
     path = Path(path) if path is not None else default_model_path()
     meta = read_sidecar(path)
     _check_format(path, meta)
-    _check_sklearn(path, meta)
-    _check_sha256(path, meta["sha256"])
     compiled = compiled_path(path)
-    if meta.get("compiled_sha256") and compiled.exists():
-        _check_sha256(compiled, meta["compiled_sha256"])
+    if not compiled.exists():
+        raise ModelError(
+            f"{compiled}: missing (the compiled arrays that scoring reads); restore it or "
+            f"retrain with 'detector train'"
+        )
+    _check_sha256(compiled, meta.get("compiled_sha256"))
+    if not scoring:
+        _check_sklearn(path, meta)
+        _check_sha256(path, meta["sha256"])
     return meta
 
 
-def open_compiled(path: str | Path) -> Any:
+def open_compiled(path: str | Path) -> CompiledModel:
     """The compiled arrays of an artifact; a damaged ``.npz`` is one :class:`ModelError`."""
-    from detector.compiled import CompiledModel
-
     compiled = compiled_path(path)
     try:
         return CompiledModel(compiled)
@@ -266,39 +274,30 @@ def open_compiled(path: str | Path) -> Any:
         ) from error
 
 
-def load_scorer(path: str | Path | None = None) -> Any:
-    """A model for scoring that starts fast: the artifact verified (:func:`verify_artifact`),
-    then the compiled arrays (numpy only), with the full model unpickled only if the data needs
-    a feature set neither compiled nor in the profile cache (:mod:`detector.profile_cache`)."""
-    from detector.compiled import Scorer
-
+def load_scorer(path: str | Path | None = None) -> Scorer:
+    """The scorer of an artifact (default: :func:`default_model_path`): its compiled arrays,
+    verified (:func:`verify_artifact`), with the profile cache of the user's cache folder
+    (:mod:`detector.scoring.profile_cache`). Nothing is unpickled."""
     path = Path(path) if path is not None else default_model_path()
-    meta = verify_artifact(path)
-    if not meta.get("compiled_sha256") or not compiled_path(path).exists():
-        return load_model(path)
-    from detector.profile_cache import ProfileCache, cache_folder
-
-    arrays = open_compiled(path)
+    meta = verify_artifact(path, scoring=True)
     folder = cache_folder()
-    cache = None if folder is None else ProfileCache(folder, meta["sha256"])
-    # picklable, for worker processes
-    load_full = functools.partial(_scoring_model, str(path.resolve()), meta["sha256"])
-    return Scorer(arrays, load_full, cache)
+    cache = None if folder is None else ProfileCache(folder, meta["compiled_sha256"])
+    return Scorer(_compiled_arrays(str(path.resolve()), meta["compiled_sha256"]), cache)
 
 
 @functools.lru_cache(maxsize=4)
-def _scoring_model(path: str, sha256: str) -> Any:
-    """The full model behind the scorers of one artifact (``sha256`` tells a replaced file
-    apart), loaded once per process. The feature sets it fits for column profiles the compiled
-    arrays lack are kept on it, so a process that scores many tables (a service, a notebook,
-    the fuzz suite) fits each profile once instead of at every call. Read-only for scoring."""
-    return load_model(path)
+def _compiled_arrays(path: str, sha256: str) -> CompiledModel:
+    """An artifact's compiled arrays (``sha256`` tells a replaced file apart), loaded once per
+    process: the feature sets fitted for column profiles it lacks are kept on it, so a process
+    that scores many tables (a service, a notebook, the test suite) fits each profile once."""
+    return open_compiled(path)
 
 
 def load_model(path: str | Path | None = None) -> Any:
     """Verify (:func:`verify_artifact`) and load an artifact (default: :func:`default_model_path`)."""
     path = Path(path) if path is not None else default_model_path()
     verify_artifact(path)
+    # unpickling needs them: imported only to retrain or adapt, never to score
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
 

@@ -32,7 +32,7 @@ from detector.reasons import condition_shares, explain
 from detector.schema import impossible_times
 
 if TYPE_CHECKING:
-    from detector.model import AuthenticityModel
+    from detector.model.estimator import AuthenticityModel
 
 AUTHENTIC_BELOW = 0.10
 INFLATED_FROM = 0.25

@@ -43,6 +43,8 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
     "username",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("post_published_at", "creator_followers", *ACCOUNT_COLUMNS)
+CONTRACT_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+"""Columns the engines read: everything else in the input never reaches the model."""
 DEFAULT_LABEL = "is_fake"
 ACCOUNT_KEY = "account_id"
 ACCOUNTS_MATCHED = "accounts_matched_likes"
@@ -128,7 +130,9 @@ def parse_timestamps(values: pd.Series, source: str, column: str) -> pd.Series:
     values = without_missing_words(values)
     present = values.notna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(values):  # Parquet/JSON instants, any unit
-        stamped = values if isinstance(values.dtype, pd.DatetimeTZDtype) else values.dt.tz_localize("UTC")
+        stamped = (
+            values if isinstance(values.dtype, pd.DatetimeTZDtype) else values.dt.tz_localize("UTC")
+        )
         outside = present & ((stamped < _LOW) | (stamped > _HIGH)).fillna(False).to_numpy()
         if outside.any():
             first = int(np.flatnonzero(outside)[0])
@@ -400,7 +404,9 @@ def impossible_times(likes: pd.DataFrame) -> dict[str, int]:
     """How many likes :func:`creation_times` and :func:`publication_times` take as unknown."""
     counts = {"account_created_after_like": 0, "liked_before_publication": 0}
     if "account_created_at" in likes.columns:
-        counts["account_created_after_like"] = int(_before_like(likes, "account_created_at")[1].sum())
+        counts["account_created_after_like"] = int(
+            _before_like(likes, "account_created_at")[1].sum()
+        )
     if "post_published_at" in likes.columns:
         counts["liked_before_publication"] = int(_before_like(likes, "post_published_at")[1].sum())
     return counts

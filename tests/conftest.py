@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from detector.model import AuthenticityModel
+from detector.model.estimator import AuthenticityModel
 from detector.persistence import default_model_path, load_model
 from detector.schema import validate_likes
 from detector.training import train
@@ -18,7 +18,7 @@ SMALL = {"n_estimators": 60}
 @pytest.fixture(scope="session", autouse=True)
 def profile_cache_in_a_temporary_folder(tmp_path_factory):
     """Tests never write to the user's cache folder (detector.profile_cache)."""
-    from detector.profile_cache import ENV
+    from detector.scoring.profile_cache import ENV
 
     before = os.environ.get(ENV)
     os.environ[ENV] = str(tmp_path_factory.mktemp("profile-cache"))

@@ -60,7 +60,16 @@ def _ts(moment: datetime, style: str) -> str:
 
 # Spellings the README promises (ISO 8601 with or without offset or time, epoch numbers in any
 # unit told by magnitude); none is left open any more.
-PROMISED_TS = ["iso_z", "iso_offset", "iso_naive", "day", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"]
+PROMISED_TS = [
+    "iso_z",
+    "iso_offset",
+    "iso_naive",
+    "day",
+    "epoch_s",
+    "epoch_ms",
+    "epoch_us",
+    "epoch_ns",
+]
 OPEN_TS: list[str] = []
 
 ids = st.one_of(
@@ -76,8 +85,11 @@ def tables(draw: st.DrawFn) -> dict:
     ts_style = draw(st.sampled_from(PROMISED_TS + OPEN_TS))
     optional = draw(
         st.lists(
-            st.sampled_from(["post_published_at", "creator_followers", "account_created_at", "username"]
-                            + COUNTS + BOOLS),
+            st.sampled_from(
+                ["post_published_at", "creator_followers", "account_created_at", "username"]
+                + COUNTS
+                + BOOLS
+            ),
             unique=True,
             max_size=6,
         )
@@ -137,7 +149,10 @@ def _csv(header: list[str], rows: list[list[str]], delimiter: str = ",") -> byte
 
 
 def _jsonl(header: list[str], rows: list[list[str]]) -> bytes:
-    lines = [json.dumps({h: (v if v != "" else None) for h, v in zip(header, r, strict=True)}) for r in rows]
+    lines = [
+        json.dumps({h: (v if v != "" else None) for h, v in zip(header, r, strict=True)})
+        for r in rows
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -205,7 +220,9 @@ def broken_cases(draw: st.DrawFn) -> Case:
     elif kind == "bad_timestamp":
         rows[row][3] = draw(st.sampled_from(["yesterday", "2026-13-01", "12:00", "nan", "1.5e"]))
     elif kind == "out_of_range_ts":
-        rows[row][3] = draw(st.sampled_from(["99999-01-01", "1e20", "-99999999999999", "0001-01-01"]))
+        rows[row][3] = draw(
+            st.sampled_from(["99999-01-01", "1e20", "-99999999999999", "0001-01-01"])
+        )
     elif kind == "duplicate_header":
         header[2] = header[1]
     elif kind == "whitespace_header":
@@ -225,7 +242,11 @@ def broken_cases(draw: st.DrawFn) -> Case:
         if col not in header:
             header.append(col)
             rows = [r + ["1"] for r in rows]
-        bad = ["3.5", "inf", "-1", "1e40", "ten", "-inf"] if kind == "bad_count" else ["maybe", "2", "ja"]
+        bad = (
+            ["3.5", "inf", "-1", "1e40", "ten", "-inf"]
+            if kind == "bad_count"
+            else ["maybe", "2", "ja"]
+        )
         rows[row][header.index(col)] = draw(st.sampled_from(bad))
     elif kind == "na_id":  # 'NA' is an id like any other (ids are read verbatim)
         rows[row][draw(st.sampled_from([0, 2]))] = "NA"
@@ -274,7 +295,9 @@ def agreement(report: dict, creators: dict[str, int]) -> list[str]:
     if set(got) != set(creators):
         problems.append(f"creator ids {sorted(got)[:5]} != input {sorted(creators)[:5]}")
     if sum(c["likes"] for c in got.values()) != sum(creators.values()):
-        problems.append(f"likes sum {sum(c['likes'] for c in got.values())} != {sum(creators.values())}")
+        problems.append(
+            f"likes sum {sum(c['likes'] for c in got.values())} != {sum(creators.values())}"
+        )
     if not _finite(report):
         problems.append("a figure is not finite")
     for cid, c in got.items():
@@ -290,7 +313,9 @@ def agreement(report: dict, creators: dict[str, int]) -> list[str]:
     return problems
 
 
-def run(case: Case, folder: Path, engine: str | None = None) -> tuple[int, str, str, BaseException | None]:
+def run(
+    case: Case, folder: Path, engine: str | None = None
+) -> tuple[int, str, str, BaseException | None]:
     """``detector score`` on the case in-process: exit code, stdout, stderr, unexpected exception."""
     from typer.testing import CliRunner
 

@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 
-import detector.compiled as compiled
 from detector._threads import cpu_threads, map_row_chunks
-from detector.compiled import (
-    Traversal,
-    _boosting_trees,
-    _forest_trees,
-    compiled_scorer,
-    distinct_rows,
-)
+from detector.compiled import artifact as compiled
+from detector.compiled import dedup
+from detector.compiled import traversal as traversal_module
+from detector.compiled.dedup import distinct_rows
+from detector.compiled.flatten import boosting_tables as _boosting_trees
+from detector.compiled.flatten import forest_tables as _forest_trees
+from detector.compiled.traversal import Traversal
+from detector.model import formulas
+from detector.scoring.scorer import compiled_scorer
 from tests.conftest import use_path
 
 
@@ -149,7 +150,7 @@ def test_trees_of_many_depths_and_single_leaves(data):
 
 def test_threads_and_chunks_do_not_change_a_bit(iforest, boosting, data, monkeypatch):
     X = probes(data, np.random.default_rng(4))
-    monkeypatch.setattr(compiled, "ROWS_PER_TASK", 97)  # many chunks, a short last one
+    monkeypatch.setattr(traversal_module, "ROWS_PER_TASK", 97)  # many chunks, a short last one
     for trees, dtype in (
         (_forest_trees(iforest), np.float32),
         (_boosting_trees(boosting), np.float64),
@@ -278,7 +279,7 @@ def test_rare_repeats_are_not_worth_deduplicating():
 
 def test_a_hash_collision_means_no_deduplication(monkeypatch):
     X = np.random.default_rng(8).normal(size=(20, 3))
-    monkeypatch.setattr(compiled, "_row_hashes", lambda bits: np.zeros(len(bits), np.uint64))
+    monkeypatch.setattr(dedup, "_row_hashes", lambda bits: np.zeros(len(bits), np.uint64))
     assert distinct_rows(X) is None
     same = np.tile(X[:1], (20, 1))
     first, inverse = distinct_rows(same)
@@ -291,7 +292,8 @@ def test_dedup_and_threads_give_the_same_scores(monkeypatch, model, test_world):
     from detector.features import build_like_features
 
     monkeypatch.setattr(compiled, "MIN_ROWS_DEDUP", 10)
-    monkeypatch.setattr(compiled, "ROWS_PER_TASK", 500)
+    monkeypatch.setattr(traversal_module, "ROWS_PER_TASK", 500)
+    monkeypatch.setattr(dedup, "ROWS_PER_CHECK", 500)
     features = build_like_features(test_world[0]).values
     names = tuple(c for c in model.feature_names_in_ if c in features.columns)
     X = features[list(names)].fillna(model.medians_).to_numpy()
@@ -327,7 +329,7 @@ def test_flags_alone_are_the_flags_of_the_scores_with_fewer_forest_rows(
         monkeypatch.setattr(fitted, "threshold", threshold)
         forest_rows.clear()
         flags = fitted.flags(X, threads=1)
-        assert np.array_equal(flags, compiled.above(scores, threshold))
+        assert np.array_equal(flags, formulas.above(scores, threshold))
         assert 0 < sum(forest_rows) < len(X)  # some likes were open, not all
         assert flags.any() and not flags.all()
 
@@ -347,7 +349,7 @@ def test_compiled_scorer_reports_like_the_model_and_pickles(model, test_world):
         scorer.report(likes, include_likes=True).likes["score"],
     )
     single = compiled_scorer(model, threads=1)
-    assert all(fitted.threads == 1 for fitted in single.compiled.sets.values())
+    assert all(fitted.threads == 1 for fitted in single.arrays.sets.values())
     np.testing.assert_array_equal(
         single.report(likes, include_likes=True, scope="batch").likes["score"], fast.likes["score"]
     )
@@ -376,11 +378,11 @@ def test_dropping_finished_pairs_from_the_walk_changes_nothing(boosting, data, m
     X[rng.random(X.shape) < 0.1] = np.nan
     trees = _boosting_trees(boosting)
     expected = Traversal(trees, np.float64, trees["missing_left"]).sums(X)
-    monkeypatch.setattr(compiled, "COMPACT_FROM", 1)
-    monkeypatch.setattr(compiled, "COMPACT_SHARE", share)
+    monkeypatch.setattr(traversal_module, "COMPACT_FROM", 1)
+    monkeypatch.setattr(traversal_module, "COMPACT_SHARE", share)
     dropped = []
     real = np.flatnonzero
-    monkeypatch.setattr(compiled.np, "flatnonzero", lambda a: dropped.append(1) or real(a))
+    monkeypatch.setattr(traversal_module.np, "flatnonzero", lambda a: dropped.append(1) or real(a))
     got = Traversal(trees, np.float64, trees["missing_left"]).sums(X)
     monkeypatch.undo()
     assert dropped
@@ -402,9 +404,9 @@ def test_the_fill_kernel_gives_the_numpy_model_input(monkeypatch):
     medians = {"a": 0.5, "b": -1.0, "c": 0.0, "f": 2}
     floors, ceilings = {"a": 0.0, "d": -0.5, "f": 1}, {"b": 0.25, "c": 1.0, "e": np.nan}
     use_path(monkeypatch, "numpy")
-    expected, missing = compiled._filled(matrix, medians, floors, ceilings)
+    expected, missing = formulas._filled(matrix, medians, floors, ceilings)
     use_path(monkeypatch, "kernel")
-    filled, counted = compiled._filled(matrix, medians, floors, ceilings)
+    filled, counted = formulas._filled(matrix, medians, floors, ceilings)
     assert counted == missing == int(np.isnan(values).sum())
     np.testing.assert_array_equal(filled, expected)  # NaN where NaN, the same numbers elsewhere
     assert filled.flags.f_contiguous

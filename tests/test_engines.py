@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import OutputFormat, _render_creators, app
-from detector.engines import MissingDependencyError, check_present
 from detector.engines.chunked import bucket_of, score_parquet_chunked
-from detector.errors import InputFormatError, SchemaError
-from detector.model import AuthenticityModel
+from detector.errors import InputFormatError, MissingDependencyError, SchemaError
+from detector.model.estimator import AuthenticityModel
 from detector.report import CreatorReport
 from detector.schema import validate_likes
+from detector.scoring.pipeline import check_present
 from detector.synth import generate_world, write_world_parquet_chunked
 
 SEED = 5
@@ -368,8 +368,8 @@ def test_parallel_reading_reports_the_first_bad_row_of_the_input(
 
 
 def test_a_spill_range_stops_after_an_earlier_range_failed(row_groups, tmp_path):
-    from detector.engines import validated_sample
     from detector.engines.chunked import _open, _plan, _spill_range
+    from detector.engines.partitions import validated_sample
 
     fragments, columns, _ = _open(row_groups)
     first, second = _plan(fragments, 2)
@@ -474,7 +474,8 @@ def test_json_output_is_the_report_json_with_lines_rendered_where_creators_were_
 
 
 def test_lines_are_not_reused_when_a_partition_had_other_dtypes(likes, small_model):
-    from detector.engines import ROW_KEY, assemble, assembled_lines, second_pass, split_rows
+    from detector.engines.partitions import ROW_KEY, split_rows
+    from detector.scoring.pipeline import assemble, assembled_lines, second_pass
 
     frame = likes.drop(columns="is_fake").assign(**{ROW_KEY: np.arange(len(likes))})
     first = frame["creator_id"].isin(frame["creator_id"].unique()[:5])
@@ -579,9 +580,9 @@ def test_workers_receive_the_compiled_model_and_load_the_full_one_only_if_needed
 ):
     import pickle
 
-    from detector.compiled import compiled_scorer
     from detector.engines import warm_model
     from detector.engines.chunked import _for_workers
+    from detector.scoring.scorer import compiled_scorer
 
     warm_model(small_model, likes.columns, "creator")
     scorer = compiled_scorer(small_model)

@@ -8,7 +8,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from detector.forest import LikeScorer
+from detector.model.forest import LikeScorer
 
 
 @parametrize_with_checks([LikeScorer(n_estimators=10, random_state=0)])

@@ -29,7 +29,9 @@ FUZZ = settings(
 def _assert_holds(case: Case) -> None:
     with tempfile.TemporaryDirectory() as folder:
         outcome, problems = check(case, Path(folder))
-    assert not problems, f"{case.category} ({case.expect}, {outcome}): {problems}; input {case.data[:300]!r}"
+    assert not problems, (
+        f"{case.category} ({case.expect}, {outcome}): {problems}; input {case.data[:300]!r}"
+    )
 
 
 @FUZZ
@@ -48,9 +50,18 @@ def test_agreement_catches_a_report_that_counts_a_duplicate_twice() -> None:
     """The property itself: a report whose likes exceed the distinct input likes disagrees."""
     from tests.fuzz_tables import agreement
 
-    report = {"creators": [{"creator_id": "007", "likes": 3, "authenticity": 90.0,
-                            "inauthentic_share": 0.1, "inauthentic_share_interval": [0.0, 0.3],
-                            "verdict": "authentic"}]}
+    report = {
+        "creators": [
+            {
+                "creator_id": "007",
+                "likes": 3,
+                "authenticity": 90.0,
+                "inauthentic_share": 0.1,
+                "inauthentic_share_interval": [0.0, 0.3],
+                "verdict": "authentic",
+            }
+        ]
+    }
     assert agreement(report, {"007": 2})
     assert agreement(report, {"7": 3})
     assert not agreement(report, {"007": 3})

@@ -172,7 +172,9 @@ def test_accounts_table_matches_are_counted_and_none_is_refused(model, likes, tm
     assert report.meta["input"]["accounts_matched_likes"] == matched
     from detector.report import input_warnings
 
-    assert any(f"only {matched:,} of {len(frame):,} likes" in w for w in input_warnings(report.meta))
+    assert any(
+        f"only {matched:,} of {len(frame):,} likes" in w for w in input_warnings(report.meta)
+    )
     others = accounts.assign(account_id="other-" + accounts["account_id"])
     if engine == "memory":
         return  # the reader refuses it (next test); joining alone only counts
@@ -309,8 +311,8 @@ def test_batch_scope_partitions_without_a_columns_values_impute_as_memory_does(
 
 
 def test_batch_scope_slices_without_a_columns_values_are_scored_in_slices(model, likes):
-    from detector.engines.sliced import creator_slices, report_in_slices
     from detector.report import in_id_order
+    from detector.scoring.pipeline import creator_slices, report_in_slices
 
     frame = likes.sort_values("creator_id", kind="stable").reset_index(drop=True)
     first = creator_slices(frame["creator_id"], 400)[0]

@@ -138,7 +138,9 @@ def test_accounts_keys_are_verbatim_and_joined_exactly(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2", ".csv.xz"])
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
-def test_damaged_compressed_input_is_one_error_naming_the_file(tmp_path, tiny_likes, suffix, damage):
+def test_damaged_compressed_input_is_one_error_naming_the_file(
+    tmp_path, tiny_likes, suffix, damage
+):
     path = tmp_path / f"likes{suffix}"
     big = pd.concat([tiny_likes] * 2000, ignore_index=True)
     big.to_csv(path, index=False)
@@ -162,7 +164,11 @@ def test_zst_without_zstandard_says_how_to_read_it(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "header", ["creator_id,post_id,liker_id,liked_at,liker_id", "creator_id,post_id,liker_id,liked_at, liker_id"]
+    "header",
+    [
+        "creator_id,post_id,liker_id,liked_at,liker_id",
+        "creator_id,post_id,liker_id,liked_at, liker_id",
+    ],
 )
 def test_a_column_twice_in_the_header_is_refused_by_name(tmp_path, header):
     (tmp_path / "likes.csv").write_text(f"{header}\nc,p,a,2026-01-01,b\n", encoding="utf-8")
@@ -182,7 +188,9 @@ def test_header_whitespace_is_stripped_and_noted(tmp_path):
     )
     likes = load_likes(tmp_path / "likes.csv")
     assert likes["liker_id"].tolist() == ["a"]
-    assert likes.attrs["notes"] == [f"{tmp_path / 'likes.csv'}: stripped surrounding whitespace from column name(s) 'liker_id '"]
+    assert likes.attrs["notes"] == [
+        f"{tmp_path / 'likes.csv'}: stripped surrounding whitespace from column name(s) 'liker_id '"
+    ]
 
 
 @pytest.mark.parametrize("value", ["9999-12-31", "9999-12-31T00:00:00Z", "1778512752000"])
@@ -194,7 +202,10 @@ def test_csv_timestamps_read_as_dates_or_epoch_ms_give_one_error_or_the_instant(
         with pytest.raises(SchemaError, match="row 2: '9999-12-31.*' is out of range"):
             load_likes(tmp_path / "likes.csv")
     else:
-        assert str(load_likes(tmp_path / "likes.csv")["liked_at"].iloc[1]) == "2026-05-11 15:19:12+00:00"
+        assert (
+            str(load_likes(tmp_path / "likes.csv")["liked_at"].iloc[1])
+            == "2026-05-11 15:19:12+00:00"
+        )
 
 
 def test_a_fifo_or_folder_output_is_refused_naming_the_path(tmp_path):

@@ -8,11 +8,11 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from detector.compiled import above, model_input
 from detector.errors import NotEnoughDataError
 from detector.features import LikeFeatures
-from detector.forest import LikeScorer
-from detector.model import AuthenticityModel
+from detector.model.estimator import AuthenticityModel
+from detector.model.forest import LikeScorer
+from detector.model.formulas import above, model_input
 
 from .conftest import SMALL
 
@@ -42,7 +42,11 @@ def test_missing_optional_columns_are_scored_by_a_refitted_forest(model, test_wo
     scored = model.score_likes(slim)
     assert "username_digit_share" not in scored.attrs["features"]
     assert roc_auc_score(likes["is_fake"], scored["score"]) > 0.85
-    assert tuple(scored.attrs["features"]) in model._cache  # cached by feature set
+    names = tuple(scored.attrs["features"])
+    fitted_at_training = set(model.feature_sets_)
+    assert names not in fitted_at_training  # a profile fit() did not fit: fitted on first use,
+    assert model.feature_set(names) is model.feature_set(names)  # once, kept beside the model
+    assert set(model.feature_sets_) == fitted_at_training  # whose fitted state is unchanged
 
 
 def test_partly_missing_values_are_imputed_and_counted(model, test_world):
@@ -115,11 +119,16 @@ def test_in_batch_scope_creators_sharing_no_likers_do_not_change_a_report(model,
     assert a["reasons"] == b["reasons"]
 
 
-def test_both_scopes_are_fitted_at_training_time(model):
+def test_both_scopes_and_the_column_profiles_are_fitted_at_training_time(model):
     from detector.features import FEATURES
+    from detector.features.catalogue import profile_feature_sets
 
     own = tuple(n for n in model.feature_names_in_ if FEATURES[n].scope == "creator")
-    assert own in model._cache and len(own) < len(model.feature_names_in_)
+    assert own in model.feature_sets_ and len(own) < len(model.feature_names_in_)
+    profiles = profile_feature_sets(tuple(model.feature_names_in_))
+    assert len(profiles) >= 4 and set(profiles) <= set(model.feature_sets_)
+    assert all(model.rate_spreads_[names] == (f.fpr_spread, f.tpr_spread)
+               for names, f in model.feature_sets_.items())  # fmt: skip
 
 
 def test_a_tenth_of_the_labels_beats_no_labels(world, test_world):

@@ -78,7 +78,7 @@ def test_shipped_model_loads_and_scores_with_the_pinned_versions(shipped_model, 
 
 
 def test_shipped_model_is_the_default_model_trained_by_the_command_line():
-    from detector.model import AuthenticityModel
+    from detector.model.estimator import AuthenticityModel
 
     shipped = read_sidecar("models/default.joblib")["parameters"]
     defaults = AuthenticityModel().get_params()
@@ -271,7 +271,7 @@ def test_the_default_model_is_the_package_data_of_detector_models(monkeypatch):
 def test_a_failed_save_leaves_the_previous_artifact_whole(tmp_path, model, monkeypatch):
     """The .joblib, .npz and .json are renamed together: when writing one fails, the three
     files of the model saved before stay as they were, and no temporary file is left."""
-    from detector import compiled
+    from detector.compiled import artifact as compiled
     from detector.errors import InputFormatError
 
     path = save_model(model, tmp_path / "m.joblib")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from detector.persistence import load_scorer
-from detector.profile_cache import ENV, ProfileCache
+from detector.scoring.profile_cache import ENV, ProfileCache
 from tests.conftest import validated
 
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "sample" / "likes.csv"
@@ -92,7 +92,10 @@ def test_two_processes_filling_one_entry_at_once_both_score_and_leave_one_whole_
     without_creation_dates.to_csv(data, index=False)
     env = {**os.environ, ENV: str(tmp_path / "cache")}
     command = [sys.executable, "-m", "detector", "score", str(data), "--format", "json"]
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err.decode()[-300:] for _, err in outputs]
     assert outputs[0][0] == outputs[1][0]

@@ -144,7 +144,9 @@ def test_epoch_seconds_ms_us_and_ns_are_told_apart_by_magnitude(value):
     "value", ["9999-12-31", "0001-01-01", "1500-01-01T00:00:00+01:00", 5e10, "99999999999999999999"]
 )
 def test_timestamps_out_of_range_are_one_error_with_row_and_range(value):
-    with pytest.raises(SchemaError, match=r"column 'liked_at' row 2: .* is out of range \(supported range 1677"):
+    with pytest.raises(
+        SchemaError, match=r"column 'liked_at' row 2: .* is out of range \(supported range 1677"
+    ):
         validate_likes(_likes(["2026-01-01", value]), "likes.csv")
 
 

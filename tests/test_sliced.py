@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from detector._threads import cpu_threads, map_row_chunks, map_threads
-from detector.compiled import compiled_scorer
-from detector.engines import sliced
-from detector.engines.sliced import creator_slices, report_in_slices
-from detector.model import AuthenticityModel
+from detector.model.estimator import AuthenticityModel
 from detector.report import in_id_order
+from detector.scoring import pipeline as sliced
+from detector.scoring.pipeline import creator_slices, report_in_slices
+from detector.scoring.scorer import compiled_scorer
 from detector.synth import generate_world
 
 from .conftest import validated

@@ -68,35 +68,36 @@ import pyarrow.parquet as pq
 
 from detector._threads import ENV as THREADS_ENV
 from detector._threads import cpu_threads, map_threads
-from detector.engines import (
+from detector.engines import grouped
+from detector.engines.partitions import (
     ROW_KEY,
-    PartialReport,
-    assemble,
-    assembled_lines,
-    check_input,
-    check_present,
     contract_columns,
-    fast_scorer,
-    first_pass,
-    grouped,
-    reduce_summaries,
-    resolve_scope,
-    second_pass,
     split_rows,
-    tidy_partition,
     validate_batch,
     validated_sample,
-    warm_model,
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, InputNote, SchemaError
 from detector.io import clean_header, detect_format, read_table, write_text
 from detector.output import atomic_write, remove_leftovers
+from detector.report import in_id_order, report_json
 from detector.schema import REQUIRED_COLUMNS, check_required
+from detector.scoring.pipeline import (
+    PartialReport,
+    assemble,
+    assembled_lines,
+    check_input,
+    check_present,
+    first_pass,
+    reduce_summaries,
+    resolve_scope,
+    second_pass,
+    tidy_partition,
+)
 
 if TYPE_CHECKING:
-    from detector.model import AuthenticityModel
     from detector.report import CreatorReport
+    from detector.scoring.protocol import FeatureScorer
 
 __all__ = ["BUCKET_ROWS", "MAX_AUTO_BUCKETS", "bucket_of", "score_parquet_chunked"]
 
@@ -133,7 +134,7 @@ BATCH_ROWS = 65_536
 
 def score_parquet_chunked(
     path: str | Path,
-    model: AuthenticityModel,
+    model: FeatureScorer,
     *,
     buckets: int | None = None,
     include_likes: bool = False,
@@ -152,7 +153,7 @@ def score_parquet_chunked(
     Parameters
     ----------
     path : Parquet file or folder of Parquet files following the data contract.
-    model : fitted :class:`detector.model.AuthenticityModel`.
+    model : a fitted scorer (:class:`detector.scoring.protocol.FeatureScorer`).
     buckets : number of creator buckets (default: about one per :data:`BUCKET_ROWS` likes).
     include_likes : keep the per-like table in the returned report (in memory).
     likes_output : also write per-like scores here (.parquet, .csv, .tsv or .jsonl), streamed.
@@ -244,12 +245,10 @@ def score_parquet_chunked(
             if table is None:
                 _no_likes(path, wanted)
             columns_present = check_present(present)
-            warm_model(model, columns_present, scope)
+            model.prepare(columns_present, scope)
         else:  # fit the feature set the columns allow before compiling
-            warm_model(model, columns, scope)
-        scorer = fast_scorer(model, threads=1 if parallel > 1 else None)
-        if parallel > 1:
-            scorer = _for_workers(scorer, model, folder)
+            model.prepare(columns, scope)
+        scorer = model.compiled(threads=1 if parallel > 1 else None)
         bucket_scorer = _BucketScorer(
             scorer,
             table,
@@ -270,32 +269,14 @@ def score_parquet_chunked(
         partials = [partial for partial, _ in done]
         runs = [run for _, run in done if run is not None]
         accounts_source = None if account_table is None else account_source
-        from detector.report import in_id_order
-
         report = in_id_order(check_input(assemble(partials), accounts_source, str(path)))
         if json_output is not None:
-            from detector.report import report_json
-
             write_text(json_output, report_json(report, assembled_lines(partials, report)))
         if likes_output is not None:
             atomic_write(
                 likes_output, lambda target: _merge_runs(runs, target, out_format, batch_rows)
             )
     return report
-
-
-def _for_workers(scorer: object, model: object, folder: Path) -> object:
-    """The scorer that worker processes receive: a compiled scorer made from a model in memory
-    loads that model (needed only for a feature set it did not compile) from a file in
-    ``folder`` if ever, instead of carrying it: unpickling the full model imports scikit-learn,
-    0.6 s in each worker."""
-    from detector.compiled import Scorer
-
-    if not isinstance(scorer, Scorer) or scorer is model:
-        return scorer  # the model itself, or a scorer that already loads it from its file
-    path = folder / "model.pickle"
-    _dump(model, path)
-    return scorer.loading_full_with(functools.partial(_worker_state, str(path)))
 
 
 def _dump(value: object, path: Path) -> None:

@@ -17,7 +17,7 @@ Design:
 5. The partial reports are gathered and combined in input order: the result equals
    ``model.report(likes)`` on the whole table.
 
-Dask is imported lazily; without it, a :class:`detector.engines.MissingDependencyError` says
+Dask is imported lazily; without it, a :class:`detector.errors.MissingDependencyError` says
 to ``pip install 'engagement-detector[dask]'``. ``score_dask`` runs on whatever scheduler is
 active (a ``distributed.Client``, else Dask's default); :func:`dask_client` starts or connects
 to one for the command line.
@@ -36,38 +36,34 @@ import numpy as np
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
-from detector.engines import (
-    ROW_KEY,
-    MissingDependencyError,
-    PartialReport,
-    assemble,
-    check_input,
-    check_present,
-    contract_columns,
-    first_pass,
-    reduce_summaries,
-    resolve_scope,
-    second_pass,
-    split_rows,
-    tidy_partition,
-    validated_sample,
-    warm_model,
-    with_accounts,
-)
-from detector.errors import InputFormatError, InputNote, SchemaError
+from detector.engines.partitions import ROW_KEY, contract_columns, split_rows, validated_sample
+from detector.errors import InputFormatError, InputNote, MissingDependencyError, SchemaError
 from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_table
+from detector.report import in_id_order
 from detector.schema import (
     REQUIRED_COLUMNS,
     VERBATIM_COLUMNS,
     check_required,
     validate_likes,
 )
+from detector.scoring.pipeline import (
+    PartialReport,
+    assemble,
+    check_input,
+    check_present,
+    first_pass,
+    reduce_summaries,
+    resolve_scope,
+    second_pass,
+    tidy_partition,
+    with_accounts,
+)
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
-    from detector.model import AuthenticityModel
     from detector.report import CreatorReport
+    from detector.scoring.protocol import FeatureScorer
 
 __all__ = ["INSTALL_HINT", "dask_client", "read_likes_dask", "score_dask"]
 
@@ -161,7 +157,7 @@ def _parquet_columns(path: Path) -> list[str]:
 
 def score_dask(
     ddf: dd.DataFrame,
-    model: AuthenticityModel,
+    model: FeatureScorer,
     *,
     include_likes: bool = False,
     accounts: str | Path | pd.DataFrame | None = None,
@@ -175,7 +171,7 @@ def score_dask(
     Parameters
     ----------
     ddf : likes following the data contract (raw: each partition is validated).
-    model : fitted :class:`detector.model.AuthenticityModel`.
+    model : a fitted scorer (:class:`detector.scoring.protocol.FeatureScorer`).
     include_likes : also gather the per-like table (in input order) into the report.
     accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
     creators : only score these creator ids.
@@ -224,7 +220,7 @@ def score_dask(
         if table is None:
             raise _no_rows(source, wanted)
         columns_present = check_present(present)
-        warm_model(model, columns_present, scope)
+        model.prepare(columns_present, scope)
     if client is not None:
         model_arg = client.scatter(model, broadcast=True, hash=False)
         table_arg = None if table is None else client.scatter(table, broadcast=True, hash=False)
@@ -241,8 +237,6 @@ def score_dask(
     if not partials:
         raise _no_rows(source, wanted)
     accounts_source = None if account_table is None else account_source
-    from detector.report import in_id_order
-
     return in_id_order(check_input(assemble(partials), accounts_source, source))
 
 
@@ -350,7 +344,7 @@ def _combine(summaries: list[pd.DataFrame | None]) -> pd.DataFrame | None:
 
 def _second(
     frame: pd.DataFrame,
-    model: AuthenticityModel,
+    model: FeatureScorer,
     table: pd.DataFrame | None,
     include_likes: bool,
     present: list[str] | None = None,

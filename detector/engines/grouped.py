@@ -36,10 +36,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from detector.engines import ROW_KEY, validate_batch
+from detector._sorted import creator_cuts
+from detector.engines.partitions import ROW_KEY, validate_batch
 from detector.errors import InputFormatError
 
-__all__ = ["MIN_TASK_ROWS", "Piece", "Task", "creator_cuts", "plan", "read_task"]
+__all__ = ["MIN_TASK_ROWS", "Piece", "Task", "plan", "read_task"]
 
 MIN_TASK_ROWS = 50_000
 """A task spans row groups until it holds at least this many likes: an input of many small
@@ -214,19 +215,6 @@ def _changes(ids: pd.Series) -> np.ndarray:
         return np.flatnonzero(differs.to_numpy(zero_copy_only=False))
     values = ids.to_numpy()
     return np.flatnonzero(values[1:] != values[:-1])
-
-
-def creator_cuts(
-    starts: np.ndarray, aims: Sequence[int] | np.ndarray, total: int, min_rows: int = 0
-) -> list[int]:
-    """Cut positions from 0 to ``total``: for each aim, the first creator start at or after it
-    (``starts``: sorted, from 0), leaving out cuts less than ``min_rows`` after the one before."""
-    found = starts[np.minimum(np.searchsorted(starts, aims), len(starts) - 1)]
-    cuts = [0]
-    for cut in np.unique(found).tolist():
-        if 0 < cut < total and cut - cuts[-1] >= min_rows:
-            cuts.append(cut)
-    return [*cuts, total]
 
 
 def _read_file_pieces(pieces: list[Piece], columns: Sequence[str]) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from detector.schema import ACCOUNT_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
 
 @dataclass(frozen=True)
 class FeatureInfo:
@@ -199,6 +201,9 @@ FEATURES: dict[str, FeatureInfo] = {info.name: info for info in _CATALOGUE}
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 
 
+FEATURES_INPUTS = frozenset(c for info in FEATURES.values() for c in info.requires)
+"""Input columns some feature needs: the ones whose presence changes the feature set."""
+
 SCOPES = ("batch", "creator")
 SIDES = ("low", "high", "both")
 
@@ -226,3 +231,28 @@ def missing_inputs(columns: set[str] | list[str]) -> dict[str, list[str]]:
         for info in _CATALOGUE
         if not set(info.requires) <= present
     }
+
+
+COLUMN_PROFILES: dict[str, tuple[str, ...]] = {
+    "every column": OPTIONAL_COLUMNS,
+    "no account_created_at": tuple(c for c in OPTIONAL_COLUMNS if c != "account_created_at"),
+    "traits only": ACCOUNT_COLUMNS,
+    "ids and times only": (),
+}
+"""The optional columns of the profiles real sources give (besides the required ones): a full
+export; likers' profiles without a creation date (as Instagram's come); account traits without
+post times or creator facts (as API user objects come); and bare like events. A model fits
+their feature sets in ``fit`` and its artifact carries them compiled."""
+
+
+def profile_feature_sets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The distinct feature sets (subsets of ``names``, in their order) that the column
+    profiles give in each scope."""
+    found: list[tuple[str, ...]] = []
+    for columns in COLUMN_PROFILES.values():
+        for scope in SCOPES:
+            available = set(available_features([*REQUIRED_COLUMNS, *columns], scope))
+            subset = tuple(n for n in names if n in available)
+            if subset and subset not in found:
+                found.append(subset)
+    return found

@@ -160,9 +160,9 @@ def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
     for column in PROFILE_COLUMNS:
         if column == "account_created_at":
             created = creation_times(likes)
-            values = (
-                likes["liked_at"].to_numpy("datetime64[ns]") - created
-            ).astype("timedelta64[s]").astype(float) / 86_400.0
+            values = (likes["liked_at"].to_numpy("datetime64[ns]") - created).astype(
+                "timedelta64[s]"
+            ).astype(float) / 86_400.0
             values[np.isnat(created)] = np.nan
         else:
             values = likes[column].to_numpy(dtype=float)

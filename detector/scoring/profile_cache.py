@@ -1,11 +1,10 @@
-"""Compiled scorers for column profiles the shipped arrays lack, kept in the user's cache folder.
+"""Compiled scorers for column profiles an artifact lacks, kept in the user's cache folder.
 
-A model artifact carries compiled scorers for the feature sets it was fitted for. Data with
-another column profile (say, without ``account_created_at``, as many exports come) needs a
-feature set fitted from the full model, which means unpickling it and fitting through
-scikit-learn at every run. Fitting is deterministic, so the result is compiled once and kept
-here, keyed by the artifact's checksum and the feature set; later runs load the arrays
-(numpy only) and score with the same kernels as the shipped sets.
+An artifact carries compiled scorers for the column profiles its model was fitted for. Data
+with another profile needs its feature set fitted from the training sample the artifact holds,
+through scikit-learn, a few seconds. Fitting is seeded, so the result is compiled once and kept
+here, keyed by the artifact's checksum and the feature set; later runs load the arrays (numpy
+only) and score with the same kernels as the shipped sets.
 
 ``$DETECTOR_CACHE`` names the folder (``off`` turns the cache off); by default it is
 ``$XDG_CACHE_HOME/engagement-detector`` or ``~/.cache/engagement-detector``. Files are written
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from detector.compiled import CompiledFeatureSet, CompiledModel
+from detector.compiled.artifact import CompiledFeatureSet, CompiledModel
 
 ENV = "DETECTOR_CACHE"
 OFF = ("off", "0", "false", "no", "")
@@ -62,7 +61,7 @@ class ProfileCache:
             return None  # damaged or foreign: fitted and written again
 
     def store(self, names: tuple[str, ...], arrays: dict[str, np.ndarray]) -> None:
-        """Keep ``arrays`` (:func:`detector.compiled.model_arrays` of that one set), atomically;
+        """Keep ``arrays`` (:func:`detector.compiled.artifact.profile_arrays`), atomically;
         an unwritable folder keeps nothing."""
         target = self.path(names)
         tmp = None

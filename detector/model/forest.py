@@ -15,14 +15,17 @@ from sklearn.ensemble import IsolationForest
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+DEFAULT_TREES = 50
+"""Trees per isolation forest, for :class:`LikeScorer` and the authenticity model alike."""
+
 
 class LikeScorer(BaseEstimator):
     """Isolation forest fitted on a reference population of authentic like vectors.
 
     Parameters
     ----------
-    n_estimators : int, default=200
-        Number of trees.
+    n_estimators : int, default=50
+        Number of trees (:data:`DEFAULT_TREES`, the authenticity model's default too).
     max_samples : int or float or "auto", default=256
         Rows drawn to grow each tree (see :class:`sklearn.ensemble.IsolationForest`).
     max_features : float, default=1.0
@@ -60,7 +63,7 @@ class LikeScorer(BaseEstimator):
     def __init__(
         self,
         *,
-        n_estimators: int = 200,
+        n_estimators: int = DEFAULT_TREES,
         max_samples: int | float | str = 256,
         max_features: float = 1.0,
         threshold: float | None = None,

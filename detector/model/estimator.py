@@ -3,85 +3,52 @@
 :class:`AuthenticityModel` is what ``models/`` ships and what the API and CLI use. It learns what
 authentic engagement looks like from reference likes (the rows labelled genuine, or all rows when
 no labels are given) and never from the batch it scores. It keeps a sample of its reference
-feature vectors (and of labelled fake ones), so data that lacks an optional column is scored by a
-forest refitted on the features present, cached by feature set.
+feature vectors (and of labelled fake ones, :class:`~detector.model.feature_sets.TrainingSample`)
+and fits, in :meth:`~AuthenticityModel.fit`, the scorers of every column profile real sources
+give; data with another profile is scored by scorers fitted from that sample.
 
 Score orientation: a like's ``score`` is the negated isolation-forest score (**higher = more
-suspicious**, see :mod:`detector.forest`); ``suspicion`` is its percentile among held-out
+suspicious**, see :mod:`detector.model.forest`); ``suspicion`` is its percentile among held-out
 reference likes (0-1), comparable across feature sets.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import weakref
+from collections.abc import Iterable
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
-from detector.calibrate import between_group_spread, clustered_size, youden_threshold
-from detector.compiled import above, model_input, rank_below, score_matrix
+from detector.calibrate import between_group_spread
 from detector.errors import NotEnoughDataError
 from detector.features import FEATURES, SCOPES, LikeFeatureSet, build_like_features
-from detector.forest import LikeScorer
+from detector.features.catalogue import available_features, profile_feature_sets
+from detector.model.feature_sets import FittedFeatureSet, fit_feature_set
+from detector.model.forest import DEFAULT_TREES
+from detector.model.formulas import above, model_input, score_matrix
+from detector.model.sample import FitSettings, TrainingSample
 from detector.reasons import reference_shares
 from detector.schema import parse_labels, validate_likes
+from detector.scoring.pipeline import report_likes
+from detector.scoring.scorer import Scorer, compiled_scorer
 
 if TYPE_CHECKING:
     from detector.report import CreatorReport
 
 MIN_REFERENCE_ROWS = 50
-MIN_KNOWN_CALIBRATION = 200
-"""Held-out likes known to be authentic from which a partly labelled model measures its rates
-on them alone (fewer: on every held-out reference like, unlabelled ones included)."""
 
-
-@dataclass
-class FittedFeatureSet:
-    """The scorers fitted on one feature subset, with their calibration.
-
-    ``score`` is the forest's suspicion alone (unsupervised) or, with a supervised head, the blend
-    ``w * P(fake) + (1 - w) * forest percentile``; higher is more suspicious either way.
-    """
-
-    features: tuple[str, ...]
-    forest: LikeScorer
-    forest_calibration: np.ndarray
-    head: HistGradientBoostingClassifier | None
-    supervised_weight: float
-    calibration_scores: np.ndarray
-    threshold: float
-    fpr: float
-    tpr: float
-    calibrator: IsotonicRegression | None = None
-    fpr_size: float = np.inf
-    tpr_size: float = np.inf
-    fpr_spread: float = 0.0
-    tpr_spread: float = 0.0
-
-    def probability(self, scores: np.ndarray) -> np.ndarray:
-        """P(fake | score) at even odds (isotonic fit on held-out labelled likes, classes
-        weighted equally); NaN for a model trained without labels."""
-        if self.calibrator is None:
-            return np.full(len(scores), np.nan)
-        return self.calibrator.predict(scores)
-
-    def score(self, matrix: np.ndarray) -> np.ndarray:
-        """Suspicion scores of a filled feature matrix (columns in ``features`` order)."""
-        forest = self.forest.score_samples(matrix)
-        if self.head is None:
-            return forest
-        percentile = rank_below(self.forest_calibration, forest) / len(self.forest_calibration)
-        with threadpool_limits(1, user_api="openmp"):
-            probability = self.head.predict_proba(matrix)[:, 1]
-        return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
+_DERIVED: weakref.WeakKeyDictionary[AuthenticityModel, dict[tuple[str, ...], FittedFeatureSet]]
+_DERIVED = weakref.WeakKeyDictionary()
+"""Feature sets fitted after :meth:`AuthenticityModel.fit` (data with a column profile it did
+not fit), kept beside each model rather than in its fitted state."""
+_DERIVED_LOCK = threading.Lock()
 
 
 class AuthenticityModel(BaseEstimator):
@@ -90,9 +57,9 @@ class AuthenticityModel(BaseEstimator):
     Parameters
     ----------
     n_estimators : int, default=50
-        Trees in each isolation forest. 50 and 100 trees gave about the same creator ROC AUC
-        on simulated and real-pool creators (within 0.02, BENCHMARKS.md); each tree costs about
-        12 nanoseconds of CPU per like scored.
+        Trees in each isolation forest (:data:`~detector.model.forest.DEFAULT_TREES`): more
+        trees did not rank creators better on simulated and real-pool creators (BENCHMARKS.md),
+        and each one adds to what every like costs to score.
     max_samples : int, default=256
         Rows drawn to grow each tree.
     reference_size : int, default=20000
@@ -146,7 +113,6 @@ class AuthenticityModel(BaseEstimator):
         "flag_quantile": [Interval(Real, 0, 1, closed="neither")],
         "label_column": [str],
         "random_state": ["random_state"],
-        "threshold_rule": [StrOptions({"youden"})],
         "supervised_weight": [Interval(Real, 0, 1, closed="both")],
         "head_iterations": [Interval(Integral, 1, None, closed="left")],
         "head_max_depth": [Interval(Integral, 1, None, closed="left"), None],
@@ -157,12 +123,11 @@ class AuthenticityModel(BaseEstimator):
     def __init__(
         self,
         *,
-        n_estimators: int = 50,
+        n_estimators: int = DEFAULT_TREES,
         max_samples: int = 256,
         reference_size: int = 20_000,
         calibration_share: float = 0.3,
         flag_quantile: float = 0.99,
-        threshold_rule: str = "youden",
         supervised_weight: float = 0.7,
         head_iterations: int = 100,
         head_max_depth: int | None = None,
@@ -176,7 +141,6 @@ class AuthenticityModel(BaseEstimator):
         self.reference_size = reference_size
         self.calibration_share = calibration_share
         self.flag_quantile = flag_quantile
-        self.threshold_rule = threshold_rule
         self.supervised_weight = supervised_weight
         self.head_iterations = head_iterations
         self.head_max_depth = head_max_depth
@@ -221,8 +185,6 @@ class AuthenticityModel(BaseEstimator):
         creators, so the false- and true-positive rates are measured on creators the scorers
         never saw; without it, rows are held out at random.
         """
-        for stale in ("threshold_quantile_", "_cache"):
-            self.__dict__.pop(stale, None)
         rng = np.random.default_rng(self.random_state)
         labels = labels_from(y, len(features))
         genuine_rows = np.flatnonzero(labels != 1)
@@ -259,19 +221,54 @@ class AuthenticityModel(BaseEstimator):
         self.feature_names_in_ = np.asarray(features.columns, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.reference_conditions_ = reference_shares(self.reference_)
-        self._cache: dict[tuple[str, ...], FittedFeatureSet] = {}
-        full = self.feature_set(tuple(features.columns))
-        self.threshold_quantile_ = float(np.mean(full.calibration_scores <= full.threshold))
-        own = tuple(n for n in features.columns if FEATURES[n].scope == "creator")
-        if own != tuple(features.columns):
-            self.feature_set(own)  # fitted now so that saved models carry it
+        self.threshold_quantile_ = self.flag_quantile  # the full set's, measured below
+        self.feature_sets_: dict[tuple[str, ...], FittedFeatureSet] = {}
+        self.rate_spreads_: dict[tuple[str, ...], tuple[float, float]] = {}
+        full = tuple(features.columns)
+        self.feature_sets_[full] = fit_feature_set(self.training_sample(), full)
+        fitted = self.feature_sets_[full]
+        self.threshold_quantile_ = float(np.mean(fitted.calibration_scores <= fitted.threshold))
+        own = tuple(n for n in full if FEATURES[n].scope == "creator")
+        for names in (own, *profile_feature_sets(full)):
+            if names and names not in self.feature_sets_:
+                self.feature_sets_[names] = fit_feature_set(self.training_sample(), names)
         self.rate_spreads_ = {
             names: self._measure_spreads(features, labels, held_out, group_codes, names)
-            for names in self._cache
+            for names in self.feature_sets_
         }
-        for names, fitted in self._cache.items():
+        for names, fitted in self.feature_sets_.items():
             fitted.fpr_spread, fitted.tpr_spread = self.rate_spreads_[names]
+        _DERIVED.pop(self, None)
         return self
+
+    def training_sample(self) -> TrainingSample:
+        """The sample every feature set is fitted from (stored in the compiled artifact too)."""
+        check_is_fitted(self, "reference_")
+        full = tuple(self.feature_names_in_)
+        fitted = self.__dict__.get("feature_sets_", {}).get(full)
+        return TrainingSample(
+            reference=self.reference_,
+            reference_is_calibration=self.reference_is_calibration_,
+            reference_known=self.reference_known_,
+            reference_groups=self.reference_groups_,
+            fake=self.fake_sample_,
+            fake_is_calibration=self.fake_is_calibration_,
+            fake_groups=self.fake_groups_,
+            medians=self.medians_,
+            floors=self.floors_,
+            ceilings=self.ceilings_,
+            settings=FitSettings(
+                n_estimators=self.n_estimators,
+                max_samples=self.max_samples,
+                supervised_weight=self.supervised_weight,
+                head_iterations=self.head_iterations,
+                head_max_depth=self.head_max_depth,
+                random_state=self.random_state,
+                threshold_quantile=self.threshold_quantile_,
+            ),
+            rate_spreads=dict(self.__dict__.get("rate_spreads_", {})),
+            full_fpr=None if fitted is None else fitted.fpr,
+        )
 
     def _measure_spreads(
         self,
@@ -288,137 +285,55 @@ class AuthenticityModel(BaseEstimator):
         """
         if groups is None:
             return 0.0, 0.0
-        fitted = self._cache[names]
+        fitted = self.feature_sets_[names]
         spreads = []
-        authentic = labels == 0 if self._known_calibration() is not None else labels != 1
+        known = self.training_sample().known_calibration()
+        authentic = labels == 0 if known is not None else labels != 1
         for rows in (held_out & authentic, held_out & (labels == 1)):
             if not rows.any():
                 spreads.append(0.0)
                 continue
             picked = features.iloc[np.flatnonzero(rows)][list(names)]
-            matrix = model_input(picked, self.medians_, *self._caps())
+            matrix = model_input(picked, self.medians_, self.floors_, self.ceilings_)
             flags = above(fitted.score(matrix), fitted.threshold)
             spreads.append(between_group_spread(flags, groups[rows]))
         return spreads[0], spreads[1] if self.supervised_ else 0.0
 
     def feature_set(self, names: tuple[str, ...]) -> FittedFeatureSet:
-        """The forest for a feature subset, fitted on the reference and cached."""
-        check_is_fitted(self, "reference_")
-        cache = self.__dict__.setdefault("_cache", {})
-        if names in cache:
-            return cache[names]
-        unknown = [n for n in names if n not in self.reference_.columns]
-        if unknown:
-            raise NotEnoughDataError(f"the model's reference has no feature(s) {unknown}")
-        caps = (self.medians_, *self._caps())
-        reference = model_input(self.reference_[list(names)], *caps)
-        cal = self.reference_is_calibration_
-        forest = LikeScorer(
-            n_estimators=self.n_estimators,
-            max_samples=self.max_samples,
-            random_state=self.random_state,
-        ).fit(reference[~cal])
-        forest_calibration = np.sort(forest.score_samples(reference[cal]))
-        head = None
-        fakes = None
-        if self.fake_sample_ is not None and len(self.fake_sample_):
-            fakes = model_input(self.fake_sample_[list(names)], *caps)
-            fake_cal = self.fake_is_calibration_
-            if self.supervised_weight > 0:
-                head = HistGradientBoostingClassifier(
-                    max_iter=self.head_iterations,
-                    # absent from models saved before the option existed: no limit
-                    max_depth=self.__dict__.get("head_max_depth"),
-                    learning_rate=0.1,
-                    class_weight="balanced",
-                    random_state=self.random_state,
-                )
-                # OpenMP threads cost far more than they save on samples this small
-                with threadpool_limits(1, user_api="openmp"):
-                    head.fit(
-                        np.vstack([reference[~cal], fakes[~fake_cal]]),
-                        np.r_[np.zeros((~cal).sum()), np.ones((~fake_cal).sum())],
-                    )
-            fakes = fakes[fake_cal]
-        fitted = FittedFeatureSet(
-            names,
-            forest,
-            forest_calibration,
-            head,
-            self.supervised_weight,
-            np.empty(0),
-            0.0,
-            0.0,
-            1.0,
-        )
-        rates = self._known_calibration()  # rows the false-positive rate is measured on
-        rates = cal if rates is None else rates
-        unsorted = fitted.score(reference[rates])
-        calibration = np.sort(unsorted)
-        fake_scores = fitted.score(fakes) if fakes is not None and len(fakes) else None
-        if fake_scores is not None:
-            scores = np.r_[calibration, fake_scores]
-            labels = np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))]
-            threshold = youden_threshold(scores, labels)
-        else:
-            quantile = self.__dict__.get("threshold_quantile_", self.flag_quantile)
-            threshold = float(np.quantile(calibration, quantile))
-        fitted.calibration_scores = calibration
-        fitted.threshold = threshold
-        fitted.fpr = float(np.mean(above(calibration, threshold)))
-        fitted.tpr = (
-            float(np.mean(above(fake_scores, threshold))) if fake_scores is not None else 1.0
-        )
-        reference_groups = self.__dict__.get("reference_groups_")
-        fitted.fpr_size = clustered_size(
-            above(unsorted, threshold),
-            None if reference_groups is None else reference_groups[rates],
-        )
-        if fake_scores is not None:
-            fake_groups = self.__dict__.get("fake_groups_")
-            fitted.tpr_size = clustered_size(
-                above(fake_scores, threshold),
-                None if fake_groups is None else fake_groups[self.fake_is_calibration_],
-            )
-        if fake_scores is not None:
-            weights = np.r_[
-                np.full(len(calibration), 0.5 / len(calibration)),
-                np.full(len(fake_scores), 0.5 / len(fake_scores)),
-            ]
-            fitted.calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(
-                np.r_[calibration, fake_scores],
-                np.r_[np.zeros(len(calibration)), np.ones(len(fake_scores))],
-                sample_weight=weights,
-            )
-        fitted.fpr_spread, fitted.tpr_spread = self._spreads_for(names, fitted.fpr)
-        cache[names] = fitted
-        return fitted
+        """The scorers of a feature subset: fitted in :meth:`fit` for the column profiles of
+        :data:`~detector.features.catalogue.COLUMN_PROFILES`; any other subset is fitted from
+        the training sample on first use and kept beside the model, not in it (the same
+        result each time: fitting is seeded)."""
+        check_is_fitted(self, "feature_sets_")
+        if names in self.feature_sets_:
+            return self.feature_sets_[names]
+        with _DERIVED_LOCK:
+            derived = _DERIVED.setdefault(self, {})
+            if names not in derived:
+                derived[names] = fit_feature_set(self.training_sample(), names)
+            return derived[names]
 
-    def _spreads_for(self, names: tuple[str, ...], fpr: float) -> tuple[float, float]:
-        """Measured spreads of a set fitted at training time; for a set fitted later (a column
-        missing at scoring), the full set's, with the fpr spread scaled to this set's fpr."""
-        spreads = self.__dict__.get("rate_spreads_", {})
-        if names in spreads:
-            return spreads[names]
-        full = tuple(self.feature_names_in_)
-        if full not in spreads or full not in self.__dict__.get("_cache", {}):
-            return 0.0, 0.0
-        fpr_spread, tpr_spread = spreads[full]
-        full_fpr = self._cache[full].fpr
-        return (fpr_spread * fpr / full_fpr if full_fpr > 0 else fpr_spread), tpr_spread
+    def prepare(self, present: Iterable[str], scope: str) -> None:
+        """Fit the feature set that input columns ``present`` give in ``scope`` now, once,
+        before threads or worker processes score partitions with it."""
+        check_is_fitted(self, "feature_sets_")
+        available = set(available_features(list(present), scope))
+        wanted = tuple(n for n in self.feature_names_in_ if n in available)
+        if wanted:
+            try:
+                self.feature_set(wanted)
+            except NotEnoughDataError:
+                pass  # the partitions raise the same error with context
 
-    def _known_calibration(self) -> np.ndarray | None:
-        """Held-out reference rows known to be authentic, when the reference also holds unknown
-        rows and there are enough of them to measure rates; else None (use every held-out row)."""
-        known = self.__dict__.get("reference_known_")
-        if known is None or known.all():
-            return None
-        rows = self.reference_is_calibration_ & known
-        return rows if rows.sum() >= MIN_KNOWN_CALIBRATION else None
+    def fitted_sets(self) -> list[FittedFeatureSet]:
+        """Every feature set fitted so far: in :meth:`fit`, then the ones fitted on use."""
+        check_is_fitted(self, "feature_sets_")
+        return [*self.feature_sets_.values(), *_DERIVED.get(self, {}).values()]
 
-    def _caps(self) -> tuple[dict[str, float], dict[str, float]]:
-        # models saved before one-sided caps existed have neither attribute: no caps
-        return self.__dict__.get("floors_", {}), self.__dict__.get("ceilings_", {})
+    def compiled(self, threads: int | None = None) -> Scorer:
+        """This model's fitted feature sets compiled in memory: the same flags and scores
+        (within 1e-9), scored by the tree kernels (:class:`~detector.scoring.scorer.Scorer`)."""
+        return compiled_scorer(self, threads)
 
     # ----------------------------------------------------------------------------- scoring
     def features(self, X: pd.DataFrame, scope: str | None = None) -> LikeFeatureSet:
@@ -429,13 +344,15 @@ class AuthenticityModel(BaseEstimator):
         """Score like feature rows: ``score``, ``suspicion`` (0-1), ``probability`` and
         ``flagged`` per row (``flags_only``: ``flagged`` alone, the same flags, as a creator
         report needs them)."""
-        check_is_fitted(self, "reference_")
+        check_is_fitted(self, "feature_sets_")
         names = tuple(c for c in self.feature_names_in_ if c in features.columns)
         if not names:
             raise NotEnoughDataError("no feature in common with the model's reference")
         fitted = self.feature_set(names)
         matrix = features[list(names)]
-        return score_matrix(fitted, matrix, self.medians_, *self._caps(), flags_only=flags_only)
+        return score_matrix(
+            fitted, matrix, self.medians_, self.floors_, self.ceilings_, flags_only=flags_only
+        )
 
     def score_samples(self, X: pd.DataFrame, scope: str | None = None) -> np.ndarray:
         """Suspicion score per like (higher = more suspicious)."""
@@ -457,11 +374,8 @@ class AuthenticityModel(BaseEstimator):
     def report(
         self, X: pd.DataFrame, include_likes: bool = False, scope: str | None = None
     ) -> CreatorReport:
-        """Creator report for raw or validated likes (see :mod:`detector.report`); a large
-        table is scored in slices of whole creators on threads, with the same result
-        (:func:`detector.engines.sliced.report_likes`)."""
-        from detector.engines.sliced import report_likes
-
+        """Creator report for raw or validated likes (see :mod:`detector.report`), through the
+        one pipeline every engine uses (:func:`detector.scoring.pipeline.report_likes`)."""
         return report_likes(self, _validated(X), include_likes, scope or self.scope)
 
 

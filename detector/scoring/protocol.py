@@ -1,0 +1,67 @@
+"""The declared interfaces of scoring.
+
+Every engine scores through :class:`FeatureScorer`, implemented by the scikit-learn estimator
+(:class:`~detector.model.estimator.AuthenticityModel`) and by the compiled
+:class:`~detector.scoring.scorer.Scorer` alike; every fitted or compiled feature set is a
+:class:`FeatureSetScorer`. Nothing asks an object whether it has a method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from detector.report import CreatorReport
+
+
+@runtime_checkable
+class FeatureSetScorer(Protocol):
+    """The scorers of one feature set: filled feature matrices in, scores and flags out."""
+
+    features: tuple[str, ...]
+    threshold: float
+    fpr: float
+    tpr: float
+    fpr_size: float
+    tpr_size: float
+    fpr_spread: float
+    tpr_spread: float
+    calibration_scores: np.ndarray
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        """Suspicion score of each row (higher = more suspicious)."""
+
+    def flags(self, matrix: np.ndarray) -> np.ndarray:
+        """Whether each row is flagged: its score above the threshold."""
+
+    def probability(self, scores: np.ndarray) -> np.ndarray:
+        """P(fake | score) at even odds (NaN without labels)."""
+
+
+@runtime_checkable
+class FeatureScorer(Protocol):
+    """A model that scores like features and makes creator reports."""
+
+    scope: str
+    feature_names_in_: np.ndarray
+    reference_conditions_: dict[str, Any]
+
+    def score_features(self, features: pd.DataFrame, flags_only: bool = False) -> pd.DataFrame:
+        """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` (``flags_only``:
+        ``flagged`` alone, the same flags) for like feature rows."""
+
+    def prepare(self, present: Iterable[str], scope: str) -> None:
+        """Make ready, once, the feature set that input columns ``present`` give in ``scope``,
+        before threads or worker processes score partitions with it."""
+
+    def compiled(self, threads: int | None = None) -> FeatureScorer:
+        """The fastest scorer with the same flags and scores (within 1e-9)."""
+
+    def report(
+        self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None
+    ) -> CreatorReport:
+        """The creator report of a likes table."""
