@@ -180,7 +180,7 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     """The sidecar's metadata, without unpickling anything."""
     path = Path(path)
     side = sidecar_path(path)
-    if not path.exists():
+    if not path.exists() and not compiled_path(path).exists():  # the pickle alone may be gone
         raise ModelError(f"{path}: model file not found (train one with 'detector train')")
     if not side.exists():
         raise ModelError(f"{side}: sidecar not found; the model cannot be verified (retrain it)")

@@ -342,7 +342,7 @@ def test_compiled_scorer_reports_like_the_model_and_pickles(model, test_world):
     full = model.report(likes, include_likes=True, scope="batch")
     np.testing.assert_allclose(fast.likes["score"], full.likes["score"], rtol=0, atol=1e-9)
     assert fast.creators.drop(columns="evidence").equals(full.creators.drop(columns="evidence"))
-    assert scorer._full is None
+    assert b"sklearn" not in pickle.dumps(scorer)  # arrays only: no estimator travels with it
     again = pickle.loads(pickle.dumps(scorer))
     np.testing.assert_array_equal(
         again.report(likes, include_likes=True).likes["score"],
@@ -353,8 +353,15 @@ def test_compiled_scorer_reports_like_the_model_and_pickles(model, test_world):
     np.testing.assert_array_equal(
         single.report(likes, include_likes=True, scope="batch").likes["score"], fast.likes["score"]
     )
-    slim = likes.drop(columns=["username"])  # a feature set not compiled: the model scores it
-    assert compiled_scorer(model).report(slim).creators.shape[0] == full.creators.shape[0]
+    slim = likes.drop(columns=["username"])  # not compiled: fitted from the arrays' sample
+    fitted_from_arrays = compiled_scorer(model).report(slim, include_likes=True)
+    fitted_from_model = model.report(slim, include_likes=True)
+    np.testing.assert_allclose(
+        fitted_from_arrays.likes["score"], fitted_from_model.likes["score"], rtol=0, atol=1e-9
+    )
+    assert fitted_from_arrays.creators.drop(columns="evidence").equals(
+        fitted_from_model.creators.drop(columns="evidence")
+    )
 
 
 def test_thread_count_comes_from_the_environment(monkeypatch):

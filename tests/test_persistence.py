@@ -20,7 +20,7 @@ def test_round_trip_gives_identical_scores_and_a_readable_sidecar(tmp_path, trai
         loaded.score_samples(test_world[0]), model.score_samples(test_world[0])
     )
     meta = read_sidecar(path)
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == 2
     assert meta["feature_names"] == list(model.feature_names_in_)
     assert meta["metrics"]["holdout"]["like_level"]["roc_auc"] > 0.5
     assert meta["parameters"]["n_estimators"] == 60
@@ -97,6 +97,7 @@ def test_compiled_arrays_score_exactly_like_the_full_model(tmp_path, model, test
     from detector.persistence import load_scorer
 
     path = save_model(model, tmp_path / "m.joblib")
+    path.unlink()  # the pickle serves retraining only: scoring reads the arrays
     scorer = load_scorer(path)
     likes = test_world[0]
     for scope in ("batch", "creator"):
@@ -105,19 +106,47 @@ def test_compiled_arrays_score_exactly_like_the_full_model(tmp_path, model, test
         np.testing.assert_allclose(fast.likes["score"], full.likes["score"], rtol=0, atol=1e-9)
         np.testing.assert_allclose(fast.likes["probability"], full.likes["probability"], atol=1e-9)
         assert fast.creators.drop(columns="evidence").equals(full.creators.drop(columns="evidence"))
-    assert scorer._full is None  # the scikit-learn model was never needed
 
 
-def test_a_feature_set_that_was_not_compiled_falls_back_to_the_full_model(
+def test_a_feature_set_that_was_not_compiled_is_fitted_from_the_arrays(
     tmp_path, model, test_world
 ):
     from detector.persistence import load_scorer
 
-    scorer = load_scorer(save_model(model, tmp_path / "m.joblib"))
+    path = save_model(model, tmp_path / "m.joblib")
+    path.unlink()
+    scorer = load_scorer(path)
     slim = test_world[0].drop(columns=["username"])
-    fast = scorer.report(slim)
-    assert scorer._full is not None
+    fast = scorer.report(slim, include_likes=True)
     assert "username_digit_share" not in fast.meta["features_used"]
+    names = tuple(fast.meta["features_used"])
+    assert names not in model.feature_sets_  # not fitted in fit(): fitted from the arrays
+    full = model.report(slim, include_likes=True)
+    np.testing.assert_allclose(fast.likes["score"], full.likes["score"], rtol=0, atol=1e-9)
+    assert fast.creators.drop(columns="evidence").equals(full.creators.drop(columns="evidence"))
+
+
+def test_scoring_the_sample_imports_no_scikit_learn_and_needs_no_pickle(tmp_path):
+    import subprocess
+    import sys
+
+    path = _shipped_copy(tmp_path)
+    path.unlink()
+    code = (
+        "import sys\n"
+        "from detector.io import load_likes\n"
+        "from detector.persistence import load_scorer\n"
+        f"scorer = load_scorer({str(path)!r})\n"
+        "likes = load_likes('datasets/sample/likes.csv')\n"
+        "for drop in ([], ['account_created_at'], ['post_published_at', 'creator_followers']):\n"
+        "    scorer.report(likes.drop(columns=drop))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'joblib')))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"  # shipped profiles: scored from the arrays alone
 
 
 def test_damaged_compiled_arrays_are_refused(tmp_path, model):
@@ -188,6 +217,10 @@ DAMAGE = {
 }
 
 
+PICKLE_ONLY = {"zeroed joblib", "bit-flipped joblib", "sidecar of another scikit-learn"}
+"""Damage to what only retraining reads: scoring goes on, loading the full model refuses."""
+
+
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_load_scorer_verifies_every_file_up_front(tmp_path, damage):
     from detector.persistence import load_scorer
@@ -196,8 +229,11 @@ def test_load_scorer_verifies_every_file_up_front(tmp_path, damage):
     path = _shipped_copy(tmp_path)
     load_scorer(path)  # the intact copy loads
     damage_it(path)
+    load = load_model if damage in PICKLE_ONLY else load_scorer
+    if damage in PICKLE_ONLY:
+        load_scorer(path)  # scoring never reads the pickle
     with pytest.raises(ModelError, match=message) as caught:
-        load_scorer(path)
+        load(path)
     assert "\n" not in str(caught.value)
 
 
@@ -217,6 +253,10 @@ def test_the_command_line_refuses_a_damaged_artifact_in_one_error_line(tmp_path,
         [sys.executable, "-m", "detector", *args],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    if command == "score" and damage in PICKLE_ONLY:
+        assert run.returncode == 0, run.stderr  # scoring never reads the pickle
+        assert "creator" in run.stdout
+        return
     assert run.returncode == 1, run.stderr
     assert run.stdout == ""
     lines = run.stderr.strip().splitlines()

@@ -1,5 +1,6 @@
-"""Feature sets the shipped arrays lack are fitted once, compiled and kept (issue 17, no cliff):
-later scorers load them without the full model and give the same report, byte for byte."""
+"""Feature sets the shipped arrays lack are fitted once from the arrays' training sample,
+compiled and kept (issue 17, no cliff): later scorers load them instead of fitting and give the
+same report, byte for byte."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from detector.persistence import load_scorer
+from detector import persistence
+from detector.model import feature_sets
 from detector.scoring.profile_cache import ENV, ProfileCache
 from tests.conftest import validated
 
@@ -16,54 +18,75 @@ SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "sample" / "likes.cs
 
 
 @pytest.fixture(scope="module")
-def without_creation_dates() -> pd.DataFrame:
-    """The sample as exports without account creation dates come (a profile not compiled)."""
+def without_usernames() -> pd.DataFrame:
+    """The sample without likers' usernames: a column profile the shipped model did not fit."""
     likes = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
     keep = likes["creator_id"].isin(likes["creator_id"].unique()[:6])
-    return validated(likes[keep].drop(columns=["account_created_at"]).reset_index(drop=True))
+    return validated(likes[keep].drop(columns=["username"]).reset_index(drop=True))
+
+
+@pytest.fixture
+def fits(monkeypatch) -> list[tuple[str, ...]]:
+    """The feature sets fitted from here on; every scorer loads the artifact anew."""
+    fitted: list[tuple[str, ...]] = []
+    real = feature_sets.fit_feature_set
+
+    def counted(sample, names):
+        fitted.append(names)
+        return real(sample, names)
+
+    monkeypatch.setattr(feature_sets, "fit_feature_set", counted)
+    return fitted
+
+
+def load_scorer():
+    persistence._compiled_arrays.cache_clear()  # no feature set fitted by an earlier scorer
+    return persistence.load_scorer()
 
 
 def _json(scorer, likes: pd.DataFrame) -> str:
     return scorer.report(likes, scope="creator").to_json()
 
 
-def test_a_profile_is_fitted_once_then_loaded_without_the_full_model(
-    tmp_path, monkeypatch, without_creation_dates
-):
+def test_a_profile_is_fitted_once_then_loaded(tmp_path, monkeypatch, without_usernames, fits):
     monkeypatch.setenv(ENV, "off")
-    want = _json(load_scorer(), without_creation_dates)  # the full model, as before the cache
+    want = _json(load_scorer(), without_usernames)  # fitted, not kept
+    assert len(fits) == 1
     monkeypatch.setenv(ENV, str(tmp_path))
     first = load_scorer()
-    assert _json(first, without_creation_dates) == want
-    assert first._full is not None  # fitted from the full model, once
+    assert _json(first, without_usernames) == want
+    assert len(fits) == 2  # fitted from the training sample, once
     kept = list(tmp_path.rglob("features-*.npz"))
     assert len(kept) == 1
     second = load_scorer()
-    assert _json(second, without_creation_dates) == want
-    assert second._full is None  # the kept arrays were enough: nothing unpickled
+    assert _json(second, without_usernames) == want
+    assert len(fits) == 2  # the kept arrays were enough: nothing fitted
 
 
-def test_a_damaged_entry_is_fitted_and_written_again(tmp_path, monkeypatch, without_creation_dates):
+def test_a_damaged_entry_is_fitted_and_written_again(
+    tmp_path, monkeypatch, without_usernames, fits
+):
     monkeypatch.setenv(ENV, str(tmp_path))
-    want = _json(load_scorer(), without_creation_dates)
+    want = _json(load_scorer(), without_usernames)
     (entry,) = tmp_path.rglob("features-*.npz")
     entry.write_bytes(entry.read_bytes()[:1000])
     again = load_scorer()
-    assert _json(again, without_creation_dates) == want
-    assert again._full is not None
-    assert _json(load_scorer(), without_creation_dates) == want  # whole again
+    assert _json(again, without_usernames) == want
+    assert len(fits) == 2  # the damaged entry was ignored: fitted again
+    assert _json(load_scorer(), without_usernames) == want  # whole again
+    assert len(fits) == 2
     assert entry.stat().st_size > 1000
 
 
 def test_an_unwritable_cache_folder_keeps_nothing_and_scores_the_same(
-    tmp_path, monkeypatch, without_creation_dates
+    tmp_path, monkeypatch, without_usernames
 ):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     monkeypatch.setenv(ENV, str(blocked / "cache"))  # as a read-only home: cannot be made
     scorer = load_scorer()
     monkeypatch.setenv(ENV, "off")
-    assert _json(scorer, without_creation_dates) == _json(load_scorer(), without_creation_dates)
+    assert _json(scorer, without_usernames) == _json(load_scorer(), without_usernames)
     assert blocked.read_text() == "not a folder"
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -82,14 +105,14 @@ def test_entries_are_keyed_by_model_and_feature_set(tmp_path):
 
 
 def test_two_processes_filling_one_entry_at_once_both_score_and_leave_one_whole_file(
-    tmp_path, without_creation_dates
+    tmp_path, without_usernames
 ):
     import os
     import subprocess
     import sys
 
     data = tmp_path / "likes.csv"
-    without_creation_dates.to_csv(data, index=False)
+    without_usernames.to_csv(data, index=False)
     env = {**os.environ, ENV: str(tmp_path / "cache")}
     command = [sys.executable, "-m", "detector", "score", str(data), "--format", "json"]
     runs = [
