@@ -145,8 +145,12 @@ def code_fingerprint() -> str:
 
 
 def synth_fingerprint() -> str:
-    """SHA-256 of the simulator's source: cached data is rebuilt when the simulator changes."""
-    return hashlib.sha256((REPO / "detector" / "synth.py").read_bytes()).hexdigest()
+    """SHA-256 over the simulator package's files (name and bytes, sorted by name): cached data
+    is rebuilt when any part of the simulator changes."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "detector" / "synth").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def cached_dataset(sidecar: Path, target: int, seed: int, fingerprint: str) -> Dataset | None:
