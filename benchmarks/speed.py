@@ -5,12 +5,31 @@ Run from the repository root::
     python benchmarks/speed.py                          # 1M, 5M and 20M likes, 3 repeats
     python benchmarks/speed.py --quick                  # 200k and 1M likes, 2 repeats
     python benchmarks/speed.py --sizes 1M --repeats 5 --methods end_to_end_memory,floor
+    python benchmarks/speed.py --sizes 20M,5M:heavy --cold-sample   # the issue-17 targets
 
 Data: for each size, a likes table made by the project's simulator (``detector.synth``) with a
 fixed seed, written as one Parquet file without the ground-truth columns (``is_fake``, ``tier``)
 and cut at a creator boundary once the target number of likes is reached. Files are cached in
 the work directory (default ``benchmarks/results/speed-data/``, gitignored) and reused when the
 size, seed and simulator source match.
+
+Shapes (``--shape`` for every size, or ``SIZE:SHAPE`` in ``--sizes``):
+
+- ``uniform`` (default): one simulated world as above; creators hold a few hundred to some
+  thousands of likes each, and every column is present.
+- ``heavy``: creator sizes with a Zipf tail, because a creator is never split across threads or
+  processes and one giant creator can dominate a table. Creator ``r`` = 1, 2, ... of the tail holds
+  ``HEAVY_TOP_SHARE / r**HEAVY_EXPONENT`` of the likes (45 %, 11 %, 5 %, ...) while that is at
+  least ``HEAVY_MIN_LIKES``; each is a one-creator simulator world (seed ``1000 * seed + r``; the
+  first organic, the others inflated by a stealth, aged or naive farm in rotation) whose likes
+  scale is calibrated to its size, renamed ``gNN`` (its liker ids too, so that accounts of
+  different worlds never share an id). The rest is the uniform world, cut at the target; the
+  tail comes first in the file. Half of the optional columns are dropped
+  (:data:`HEAVY_DROPPED`): the liker traits that need one profile request per liker
+  (``account_created_at``, ``followers``, ``following``, ``posts``, ``bio_length``) and
+  ``has_avatar``, which a liker list gives only as a picture address; the liker lists of the
+  large platforms carry the username, privacy and verification. The measured share of the
+  largest creator is logged and kept in the JSON (``largest_creator_share``).
 
 Methods, each run as a separate child process (interpreter start and imports included):
 
@@ -27,6 +46,21 @@ Methods, each run as a separate child process (interpreter start and imports inc
   like (one process, default threads), mean score per creator written as CSV.
 - ``floor``: ``pyarrow.parquet.read_table`` plus one vectorised pass (likes per creator with
   ``Table.group_by``).
+
+The end-to-end runs use a profile cache of their own (``DETECTOR_CACHE`` set to
+``WORK_DIR/profile-cache``): a column profile the model does not ship (every heavy table lacks
+columns) is fitted once, in an untimed run of the sample with the same columns dropped
+(both engines), so that the timed runs measure scoring, as a user's second run does, not
+the one-off fit.
+
+``--cold-sample``: cold CLI scoring (a new process, the default engine) of
+``datasets/sample/likes.csv`` with every column against the same file without
+``account_created_at`` (written once to a temporary CSV by dropping that field from every line,
+so the other cells are byte-identical), because a missing column must not make a small job
+markedly slower. Three methods: ``sample_every_column``, ``sample_without_created`` (profile
+cache filled beforehand) and ``sample_without_created_empty_cache`` (a new empty cache for every
+run: a user's first run). Repeats are interleaved (``--sample-repeats``); the table gives
+medians and each method's ratio to ``sample_every_column``. ``--sizes none`` runs only this.
 
 Each method runs under a small launcher (this script with ``--measure``) that times it with
 ``time.perf_counter`` (wall seconds, interpreter start and imports included) and reaps it with
@@ -86,6 +120,28 @@ LIKES_PER_CREATOR = 870  # default simulator, measured; used to choose the creat
 OVERSHOOT = 1.1  # generate 10% more creators than needed, then cut at the target
 SAMPLE_ROWS = 100_000  # straightforward: rows the isolation forest is fitted on
 DATA_FORMAT = 1  # bump when the data preparation changes
+SHAPES = ("uniform", "heavy")
+HEAVY_FORMAT = 1  # bump when the heavy shape's preparation changes
+HEAVY_TOP_SHARE = 0.45  # heavy: share of the likes the largest creator is given
+HEAVY_EXPONENT = 2.0  # heavy: creator r of the tail holds HEAVY_TOP_SHARE / r**HEAVY_EXPONENT
+HEAVY_MIN_LIKES = 20_000  # heavy: the tail ends here (the largest uniform creators hold ~18k)
+HEAVY_POSTS = 120  # heavy: posts of a tail creator (the simulator's most)
+HEAVY_FOLLOWERS_PER_LIKE = 160  # heavy: followers per like of a tail creator (as in the world)
+HEAVY_TIERS = ("organic", "stealth", "aged", "naive")  # heavy: tail creator r's tier, in rotation
+HEAVY_DROPPED = (
+    "account_created_at",
+    "followers",
+    "following",
+    "posts",
+    "bio_length",
+    "has_avatar",
+)  # heavy: 6 of the 11 optional columns, absent
+SAMPLE = REPO / "datasets" / "sample" / "likes.csv"
+SAMPLE_METHODS = (
+    "sample_every_column",
+    "sample_without_created",
+    "sample_without_created_empty_cache",
+)
 GIB = 1024**3
 SAMPLE_SECONDS = 0.25  # launcher: how often the process tree's memory is sampled
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -132,6 +188,12 @@ class Dataset:
     synth_sha256: str
     data_format: int = DATA_FORMAT
     generate_seconds: float | None = None
+    shape: str = "uniform"
+    dropped_columns: list[str] = field(default_factory=list)
+    largest_creator_likes: int | None = None
+    largest_creator_share: float | None = None
+    tail_creator_likes: list[int] = field(default_factory=list)
+    heavy_format: int | None = None
 
 
 def code_fingerprint() -> str:
@@ -153,18 +215,23 @@ def synth_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cached_dataset(sidecar: Path, target: int, seed: int, fingerprint: str) -> Dataset | None:
+def cached_dataset(
+    sidecar: Path, target: int, seed: int, fingerprint: str, shape: str = "uniform"
+) -> Dataset | None:
     """The cached table described by ``sidecar`` when it matches, else None."""
     try:
         data = Dataset(**json.loads(sidecar.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    matches = (data.target_likes, data.seed, data.synth_sha256, data.data_format) == (
-        target,
-        seed,
-        fingerprint,
-        DATA_FORMAT,
-    )
+    heavy_format = HEAVY_FORMAT if shape == "heavy" else None
+    matches = (
+        data.target_likes,
+        data.seed,
+        data.synth_sha256,
+        data.data_format,
+        data.shape,
+        data.heavy_format,
+    ) == (target, seed, fingerprint, DATA_FORMAT, shape, heavy_format)
     path = Path(data.path)
     if matches and path.is_file() and path.stat().st_size == data.file_bytes:
         return data
@@ -181,20 +248,30 @@ def _creator_cut(creator_ids: Any, need: int) -> int:
     return need - 1 + same
 
 
-def concatenate_parts(parts_dir: Path, target: int, out: Path) -> tuple[int, int]:
+def concatenate_parts(
+    parts_dir: Path,
+    target: int,
+    out: Path,
+    *,
+    lead: tuple[Path, ...] = (),
+    drop: tuple[str, ...] = (),
+) -> tuple[int, int]:
     """Stream the simulator's parts into one Parquet file, without labels, cut at ``target``.
 
-    Returns (likes, creators) written. Each part becomes one row group.
+    ``lead``: parts written before those of ``parts_dir`` (the heavy shape's tail creators);
+    ``drop``: further columns left out. Returns (likes, creators) written. Each part becomes
+    one row group (a part of more than a million rows, several).
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     writer = None
     rows = creators = 0
+    left_out = (*LABEL_COLUMNS, *drop)
     try:
-        for part in sorted(parts_dir.glob("part-*.parquet")):
+        for part in [*lead, *sorted(parts_dir.glob("part-*.parquet"))]:
             table = pq.read_table(part)
-            table = table.drop_columns([c for c in LABEL_COLUMNS if c in table.column_names])
+            table = table.drop_columns([c for c in left_out if c in table.column_names])
             keep = _creator_cut(table["creator_id"], target - rows)
             table = table.slice(0, keep)
             if writer is None:
@@ -210,27 +287,105 @@ def concatenate_parts(parts_dir: Path, target: int, out: Path) -> tuple[int, int
     return rows, creators
 
 
-def prepare_dataset(target: int, seed: int, work_dir: Path) -> Dataset:
-    """Generate (or reuse) the likes table of ``target`` likes for ``seed``."""
+def heavy_tail_sizes(target: int) -> list[int]:
+    """Likes of the heavy shape's tail creators: ``HEAVY_TOP_SHARE * target / r**HEAVY_EXPONENT``
+    for r = 1, 2, ... while at least ``HEAVY_MIN_LIKES`` (at least one creator)."""
+    sizes = []
+    for rank in range(1, 10_000):
+        likes = round(HEAVY_TOP_SHARE * target / rank**HEAVY_EXPONENT)
+        if likes < HEAVY_MIN_LIKES and sizes:
+            break
+        sizes.append(likes)
+    return sizes
+
+
+def simulate_tail_creator(rank: int, likes: int, seed: int, out: Path) -> int:
+    """Write tail creator ``rank`` (about ``likes`` likes, one simulator world of one creator,
+    renamed ``gNN``) to ``out``; returns its likes. The likes scale is corrected from the likes
+    a first draw gave (the world's other draws do not depend on it)."""
+    from detector.synth import SimulationParams, generate_world
+
+    followers = HEAVY_FOLLOWERS_PER_LIKE * likes
+    rate = 0.03 * (followers / 100_000.0) ** -0.2  # the simulator's median engagement rate
+    tier = HEAVY_TIERS[(rank - 1) % len(HEAVY_TIERS)]
+    scale = likes / (HEAVY_POSTS * followers * rate)
+    world_seed = 1000 * seed + rank
+    for _ in range(4):
+        params = SimulationParams(
+            creator_followers_min=followers,
+            creator_followers_max=followers,
+            engagement_rate_sigma=0.0,
+            posts_per_week_sigma=0.0,
+            posts_min=HEAVY_POSTS,
+            posts_max=HEAVY_POSTS,
+            max_likes_per_post=10**9,
+            likes_scale=scale,
+            inflated_tiers=(tier,) if tier != "organic" else SimulationParams.inflated_tiers,
+        )
+        share = 0.0 if tier == "organic" else 1.0
+        frame, _ = generate_world(1, world_seed, params=params, inflated_share=share)
+        if abs(len(frame) / likes - 1) < 0.03:
+            break
+        scale *= likes / max(1, len(frame))
+    name = f"g{rank:02d}"
+    old = frame["creator_id"].iloc[0]
+    frame["creator_id"] = name
+    frame["post_id"] = name + frame["post_id"].str.slice(len(old))
+    frame["liker_id"] = name + frame["liker_id"]
+    frame.to_parquet(out, index=False)
+    return len(frame)
+
+
+def _largest_creator(path: Path) -> int:
+    """Likes of the largest creator of the Parquet file at ``path``."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    counts = (
+        pq.read_table(path, columns=["creator_id"])
+        .group_by("creator_id")
+        .aggregate([("creator_id", "count")])
+    )
+    return int(pc.max(counts["creator_id_count"]).as_py())
+
+
+def prepare_dataset(target: int, seed: int, work_dir: Path, shape: str = "uniform") -> Dataset:
+    """Generate (or reuse) the likes table of ``target`` likes for ``seed`` and ``shape``."""
     from detector.synth import write_world_parquet_chunked
 
-    label = size_label(target)
+    label = size_label(target) + ("" if shape == "uniform" else f"-{shape}")
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / f"likes-{label}-seed{seed}.parquet"
     sidecar = path.with_suffix(".json")
     fingerprint = synth_fingerprint()
-    cached = cached_dataset(sidecar, target, seed, fingerprint)
+    cached = cached_dataset(sidecar, target, seed, fingerprint, shape)
     if cached is not None:
-        log(f"data {label}: reusing {path} ({cached.likes:,} likes, {cached.creators:,} creators)")
+        share = cached.largest_creator_share
+        log(
+            f"data {label}: reusing {path} ({cached.likes:,} likes, {cached.creators:,} creators"
+            + (f", largest creator {share:.1%} of the likes)" if share is not None else ")")
+        )
         return cached
-    n_creators = math.ceil(target * OVERSHOOT / LIKES_PER_CREATOR)
-    log(f"data {label}: simulating {n_creators:,} creators (seed {seed}) into {path}")
     start = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix=".speed-gen-", dir=work_dir))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    lead: list[Path] = []
+    tail: list[int] = []
     try:
-        parts, _ = write_world_parquet_chunked(scratch, n_creators, seed, creators_per_chunk=500)
-        likes, creators = concatenate_parts(parts, target, tmp)
+        if shape == "heavy":
+            for rank, likes in enumerate(heavy_tail_sizes(target), start=1):
+                log(f"data {label}: simulating tail creator {rank} (~{likes:,} likes)")
+                lead.append(scratch / f"tail-{rank:03d}.parquet")
+                tail.append(simulate_tail_creator(rank, likes, seed, lead[-1]))
+        rest = max(1, target - sum(tail))
+        n_creators = math.ceil(rest * OVERSHOOT / LIKES_PER_CREATOR)
+        log(f"data {label}: simulating {n_creators:,} creators (seed {seed}) into {path}")
+        parts, _ = write_world_parquet_chunked(
+            scratch / "world", n_creators, seed, creators_per_chunk=500
+        )
+        dropped = HEAVY_DROPPED if shape == "heavy" else ()
+        likes, creators = concatenate_parts(parts, target, tmp, lead=tuple(lead), drop=dropped)
+        largest = _largest_creator(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -248,9 +403,19 @@ def prepare_dataset(target: int, seed: int, work_dir: Path) -> Dataset:
         file_bytes=path.stat().st_size,
         synth_sha256=fingerprint,
         generate_seconds=round(time.perf_counter() - start, 1),
+        shape=shape,
+        dropped_columns=list(dropped),
+        largest_creator_likes=largest,
+        largest_creator_share=round(largest / likes, 4),
+        tail_creator_likes=tail,
+        heavy_format=HEAVY_FORMAT if shape == "heavy" else None,
     )
     sidecar.write_text(json.dumps(asdict(data), indent=2) + "\n", encoding="utf-8")
-    log(f"data {label}: {likes:,} likes, {creators:,} creators in {data.generate_seconds} s")
+    log(
+        f"data {label}: {likes:,} likes, {creators:,} creators in {data.generate_seconds} s; "
+        f"largest creator {largest:,} likes ({largest / likes:.1%})"
+        + (f"; columns dropped: {', '.join(dropped)}" if dropped else "")
+    )
     return data
 
 
@@ -463,10 +628,13 @@ def run_measured(argv: list[str]) -> int:
     return 0 if code == 0 else 1
 
 
-def timed_run(command: list[str], timeout: float, log_dir: Path) -> tuple[str, float, int, int]:
+def timed_run(
+    command: list[str], timeout: float, log_dir: Path, env: dict[str, str] | None = None
+) -> tuple[str, float, int, int]:
     """Run ``command`` through the launcher; (status, wall seconds, peak RSS bytes, exit code).
 
     The launcher gets its own session so that a timeout kills it and the command together.
+    ``env``: variables set for the launcher and the command, on top of this process's.
     """
     result = log_dir / "measure.json"
     launcher = [sys.executable, str(Path(__file__).resolve()), "--measure", str(result), "--"]
@@ -479,6 +647,7 @@ def timed_run(command: list[str], timeout: float, log_dir: Path) -> tuple[str, f
             stderr=err,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
         try:
             process.wait(timeout)
@@ -495,17 +664,157 @@ def timed_run(command: list[str], timeout: float, log_dir: Path) -> tuple[str, f
     return "ok" if code == 0 else "failed", figures["seconds"], figures["max_rss_bytes"], code
 
 
-def run_method(method: str, repeat: int, data: Dataset, timeout: float, run_dir: Path) -> Run:
+def run_method(
+    method: str,
+    repeat: int,
+    data: Dataset,
+    timeout: float,
+    run_dir: Path,
+    env: dict[str, str] | None = None,
+) -> Run:
     """Time one run of ``method``; outputs go to ``run_dir`` (emptied first)."""
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    status, seconds, rss, code = timed_run(command_for(method, data, run_dir), timeout, run_dir)
+    command = command_for(method, data, run_dir)
+    status, seconds, rss, code = timed_run(command, timeout, run_dir, env)
     run = Run(method, repeat, status, round(seconds, 3), rss, code)
     if status == "ok":
         run.child = _last_json_line(run_dir / "stdout")
     else:
         run.stderr_tail = _tail(run_dir / "stderr")
     return run
+
+
+def score_command(path: Path, report: Path, engine: str | None = None) -> list[str]:
+    """``python -m detector score PATH [--engine ENGINE] --format json --output REPORT --force``."""
+    engine_args = ["--engine", engine] if engine else []
+    return [
+        sys.executable,
+        "-m",
+        "detector",
+        "score",
+        str(path),
+        *engine_args,
+        "--format",
+        "json",
+        "--output",
+        str(report),
+        "--force",
+    ]
+
+
+def sample_without(columns: tuple[str, ...], out: Path) -> Path:
+    """``datasets/sample/likes.csv`` without ``columns``, written to ``out``: those fields are cut
+    from every line, the other cells stay as written."""
+    import csv
+
+    with open(SAMPLE, newline="", encoding="utf-8") as source:
+        rows = csv.reader(source)
+        header = next(rows)
+        keep = [i for i, name in enumerate(header) if name not in columns]
+        with open(out, "w", newline="", encoding="utf-8") as target:
+            writer = csv.writer(target, lineterminator="\n")
+            writer.writerow([header[i] for i in keep])
+            for row in rows:
+                writer.writerow([row[i] for i in keep])
+    return out
+
+
+def fill_profile_cache(cache: Path, dropped: tuple[str, ...], scratch: Path) -> None:
+    """Fit the compiled scorers for the column profile without ``dropped`` into ``cache``, by
+    scoring the sample without those columns with both engines (untimed; Parquet for the
+    chunked engine)."""
+    if not dropped:
+        return
+    scratch.mkdir(parents=True, exist_ok=True)
+    import pyarrow.csv
+    import pyarrow.parquet as pq
+
+    csv_path = sample_without(dropped, scratch / "sample.csv")
+    parquet_path = scratch / "sample.parquet"  # the chunked engine reads Parquet only
+    pq.write_table(pyarrow.csv.read_csv(csv_path), parquet_path)
+    start = time.perf_counter()
+    for engine, path in (("memory", csv_path), ("chunked", parquet_path)):
+        subprocess.run(
+            score_command(path, scratch / "report.json", engine),
+            cwd=REPO,
+            env={**os.environ, "DETECTOR_CACHE": str(cache)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    log(f"profile cache without {', '.join(dropped)}: ready in {time.perf_counter() - start:.1f} s")
+
+
+def benchmark_cold_sample(args: argparse.Namespace) -> dict[str, Any]:
+    """Cold CLI scoring of the sample with every column against the sample without
+    ``account_created_at`` (profile cache filled first, and empty), interleaved repeats."""
+    runs_dir = args.work_dir / f"runs-{os.getpid()}" / "sample"
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    runs_dir.mkdir(parents=True)
+    without = sample_without(("account_created_at",), runs_dir / "likes-without-created.csv")
+    warm = runs_dir / "cache-warm"
+    fill_profile_cache(warm, ("account_created_at",), runs_dir / "fill")
+    paths = {SAMPLE_METHODS[0]: SAMPLE, SAMPLE_METHODS[1]: without, SAMPLE_METHODS[2]: without}
+    rows = sum(1 for _ in open(SAMPLE, encoding="utf-8")) - 1
+    runs: list[Run] = []
+    for repeat in range(args.sample_repeats):
+        for method in SAMPLE_METHODS:
+            run_dir = runs_dir / f"{method}-{repeat}"
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run_dir.mkdir(parents=True)
+            cache = warm if method != SAMPLE_METHODS[2] else run_dir / "cache-empty"
+            command = score_command(paths[method], run_dir / "report.json")
+            status, seconds, rss, code = timed_run(
+                command, args.timeout, run_dir, {"DETECTOR_CACHE": str(cache)}
+            )
+            run = Run(method, repeat, status, round(seconds, 3), rss, code)
+            if status != "ok":
+                run.stderr_tail = _tail(run_dir / "stderr")
+            log(
+                f"sample {method} repeat {repeat + 1}/{args.sample_repeats}: {status} in {seconds:.2f} s"
+            )
+            runs.append(run)
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    summary = {m: summarise([r for r in runs if r.method == m], rows) for m in SAMPLE_METHODS}
+    base = summary[SAMPLE_METHODS[0]].get("median_seconds")
+    ratio = {
+        f"{m}_vs_every_column": summary[m]["median_seconds"] / base
+        if base and summary[m].get("median_seconds")
+        else None
+        for m in SAMPLE_METHODS[1:]
+    }
+    return {
+        "file": str(SAMPLE.relative_to(REPO)),
+        "likes": rows,
+        "dropped": ["account_created_at"],
+        "summary": summary,
+        "ratios": ratio,
+        "runs": [asdict(r) for r in runs],
+    }
+
+
+def cold_sample_table(entry: dict[str, Any]) -> str:
+    """One row per cold-sample method."""
+    from benchmarks.quality import _table
+
+    header = ["method", "ok/runs", "median s", "min s", "max s", "peak RSS GiB", "x every column"]
+    rows = []
+    for method, figures in entry["summary"].items():
+        ratio = entry["ratios"].get(f"{method}_vs_every_column")
+        rows.append(
+            [
+                method,
+                f"{figures['ok']}/{figures['runs']}",
+                _round(figures.get("median_seconds"), 3),
+                _round(figures.get("min_seconds"), 3),
+                _round(figures.get("max_seconds"), 3),
+                _round(figures.get("peak_rss_gib"), 2),
+                "1.00x" if method == SAMPLE_METHODS[0] else (f"{ratio:.2f}x" if ratio else None),
+            ]
+        )
+    return _table(header, rows)
 
 
 def compare_reports(run_dirs: dict[str, Path]) -> dict[str, Any]:
@@ -666,18 +975,22 @@ def facts_text(facts: dict[str, Any], started: str) -> str:
 
 
 # ----------------------------------------------------------------------------- main
-def benchmark_size(target: int, args: argparse.Namespace) -> dict[str, Any]:
+def benchmark_size(target: int, args: argparse.Namespace, shape: str = "uniform") -> dict[str, Any]:
     """Prepare one size, run every method ``--repeats`` times (interleaved), summarise."""
-    data = prepare_dataset(target, args.seed, args.work_dir)
+    data = prepare_dataset(target, args.seed, args.work_dir, shape)
     code_before = code_fingerprint()
     runs_dir = args.work_dir / f"runs-{os.getpid()}"  # private: benchmarks may share a work dir
+    cache = args.work_dir / "profile-cache"
+    env = {"DETECTOR_CACHE": str(cache)}
+    if any(m in END_TO_END for m in args.methods):
+        fill_profile_cache(cache, tuple(data.dropped_columns), runs_dir / "fill")
     runs: list[Run] = []
     first_dirs: dict[str, Path] = {}
     for repeat in range(args.repeats):
         for method in args.methods:
             run_dir = runs_dir / f"{data.label}-{method}-{repeat}"
             log(f"{data.label} {method} repeat {repeat + 1}/{args.repeats}")
-            run = run_method(method, repeat, data, args.timeout, run_dir)
+            run = run_method(method, repeat, data, args.timeout, run_dir, env)
             log(
                 f"{data.label} {method}: {run.status} in {run.seconds:.2f} s, "
                 f"peak RSS {run.peak_rss_bytes / GIB:.2f} GiB"
@@ -718,7 +1031,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: python benchmarks/speed.py --sizes 1M,5M --repeats 3",
     )
     parser.add_argument(
-        "--sizes", default=None, help="likes per table, comma-separated (default 1M,5M,20M)"
+        "--sizes",
+        default=None,
+        help="likes per table, comma-separated, each optionally SIZE:SHAPE (default 1M,5M,20M; "
+        "'none': no table)",
+    )
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="uniform",
+        help="shape of the sizes given without one (default uniform; see the module docstring)",
+    )
+    parser.add_argument(
+        "--cold-sample",
+        action="store_true",
+        help="also time cold CLI scoring of the sample with every column vs without "
+        "account_created_at",
+    )
+    parser.add_argument(
+        "--sample-repeats", type=int, default=5, help="runs per cold-sample method (default 5)"
     )
     parser.add_argument("--repeats", type=int, default=None, help="runs per method (default 3)")
     parser.add_argument(
@@ -750,16 +1081,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.sizes = "200k,1M" if args.quick else "1M,5M,20M"
     if args.repeats is None:
         args.repeats = 2 if args.quick else 3
+    entries = [] if args.sizes.strip().lower() == "none" else args.sizes.split(",")
+    args.sizes, args.shapes = [], []
     try:
-        args.sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+        for entry in (e.strip() for e in entries if e.strip()):
+            size, _, shape = entry.partition(":")
+            shape = shape.strip().lower() or args.shape
+            if shape not in SHAPES:
+                raise ValueError(f"unknown shape {shape!r} (choose from {', '.join(SHAPES)})")
+            args.sizes.append(parse_size(size))
+            args.shapes.append(shape)
     except ValueError as error:
         parser.error(f"--sizes: {error}")
+    if not args.sizes and not args.cold_sample:
+        parser.error("--sizes none needs --cold-sample")
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in args.methods if m not in METHODS]
     if unknown or not args.methods:
         parser.error(f"--methods: unknown {unknown}; choose from {', '.join(METHODS)}")
-    if args.repeats < 1 or args.timeout <= 0:
-        parser.error("--repeats and --timeout must be positive")
+    if args.repeats < 1 or args.sample_repeats < 1 or args.timeout <= 0:
+        parser.error("--repeats, --sample-repeats and --timeout must be positive")
     args.work_dir = args.work_dir.resolve()
     return args
 
@@ -781,6 +1122,10 @@ def main(argv: list[str] | None = None) -> int:
         **facts,
         "settings": {
             "sizes": args.sizes,
+            "shapes": args.shapes,
+            "heavy_dropped_columns": list(HEAVY_DROPPED),
+            "cold_sample": args.cold_sample,
+            "sample_repeats": args.sample_repeats if args.cold_sample else None,
             "repeats": args.repeats,
             "methods": args.methods,
             "seed": args.seed,
@@ -789,12 +1134,29 @@ def main(argv: list[str] | None = None) -> int:
         },
         "sizes": [],
     }
-    for target in args.sizes:
-        result["sizes"].append(benchmark_size(target, args))
+    for target, shape in zip(args.sizes, args.shapes, strict=True):
+        result["sizes"].append(benchmark_size(target, args, shape))
+        result["total_seconds"] = round(time.perf_counter() - wall, 1)
+        write_json(args.output, result)
+    if args.cold_sample:
+        result["cold_sample"] = benchmark_cold_sample(args)
         result["total_seconds"] = round(time.perf_counter() - wall, 1)
         write_json(args.output, result)
     print(facts_text(facts, started) + "\n")
-    print(markdown_table(result["sizes"]), flush=True)
+    if result["sizes"]:
+        print(markdown_table(result["sizes"]), flush=True)
+    for entry in result["sizes"]:
+        data = entry["data"]
+        if data.get("shape", "uniform") != "uniform":
+            print(
+                f"\n{data['label']}: largest creator {data['largest_creator_likes']:,} likes "
+                f"({data['largest_creator_share']:.1%}); columns absent: "
+                f"{', '.join(data['dropped_columns'])}"
+            )
+    if args.cold_sample:
+        sample = result["cold_sample"]
+        print(f"\nCold CLI scoring of {sample['file']} ({sample['likes']:,} likes):\n")
+        print(cold_sample_table(sample), flush=True)
     for entry in result["sizes"]:
         check = entry["engines_agree"]
         if check.get("checked"):
@@ -808,7 +1170,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if changed:
         print(f"\nWarning: detector/ or models/ changed during the runs of {', '.join(changed)}")
-    failed = failures_text(result["sizes"])
+    failed = failures_text(
+        result["sizes"]
+        + (
+            [{"data": {"label": "sample"}, "runs": result["cold_sample"]["runs"]}]
+            if args.cold_sample
+            else []
+        )
+    )
     if failed:
         print("\nFailed runs:\n" + failed)
     log(f"done in {result['total_seconds']:.0f} s; figures written to {args.output}")

@@ -409,3 +409,49 @@ def test_speed_spilled_run_forces_the_spill_and_reports_are_compared_across_engi
     assert check["methods"] == list(dirs)
     assert (check["creators"], check["differing_creators"], check["examples"]) == (2, 1, ["b"])
     assert compare_reports({"end_to_end_memory": dirs["end_to_end_memory"]})["checked"] is False
+
+
+def test_speed_shapes_and_cold_sample_options(tmp_path):
+    import csv
+    import json
+    from dataclasses import asdict
+
+    from benchmarks.speed import (
+        HEAVY_MIN_LIKES,
+        SAMPLE,
+        Dataset,
+        cached_dataset,
+        heavy_tail_sizes,
+        parse_args,
+        sample_without,
+    )
+
+    sizes = heavy_tail_sizes(5_000_000)
+    assert sizes[0] >= 0.4 * 5_000_000 and sizes == sorted(sizes, reverse=True)
+    assert min(sizes) >= HEAVY_MIN_LIKES and sum(sizes) < 5_000_000
+
+    args = parse_args(["--sizes", "20M,5M:heavy", "--cold-sample"])
+    assert (args.sizes, args.shapes, args.cold_sample) == (
+        [20_000_000, 5_000_000],
+        ["uniform", "heavy"],
+        True,
+    )
+    assert parse_args(["--sizes", "1M", "--shape", "heavy"]).shapes == ["heavy"]
+    assert parse_args(["--sizes", "none", "--cold-sample"]).sizes == []
+
+    out = sample_without(("account_created_at",), tmp_path / "s.csv")
+    with (
+        open(SAMPLE, newline="", encoding="utf-8") as a,
+        open(out, newline="", encoding="utf-8") as b,
+    ):
+        full, cut = list(csv.reader(a)), list(csv.reader(b))
+    drop = full[0].index("account_created_at")
+    assert cut == [row[:drop] + row[drop + 1 :] for row in full]
+
+    parquet = tmp_path / "likes.parquet"
+    parquet.write_bytes(b"x")
+    data = Dataset("1M", 1_000_000, 0, str(parquet), 1_000_203, 9, 10, 1, "x")
+    sidecar = tmp_path / "likes.json"
+    sidecar.write_text(json.dumps(asdict(data)))
+    assert cached_dataset(sidecar, 1_000_000, 0, "x") is not None  # uniform: as before
+    assert cached_dataset(sidecar, 1_000_000, 0, "x", "heavy") is None  # the key has the shape
