@@ -368,10 +368,13 @@ def repeated_likes(likes: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(likes), dtype=bool)
     if len(likes) < 2:
         return out
-    # only likes at a shared instant can repeat one another: compare the ids of those alone
-    # (hashing the id text of every like cost about a fifth of scoring it)
-    instants = pd.Series(likes["liked_at"].to_numpy("datetime64[ns]").view(np.int64))
-    tied = instants.duplicated(keep=False).to_numpy()
+    # a repeat shares its liker and instant with an earlier row: find the rows whose (liker,
+    # instant) pair repeats with integers, then compare the ids of those few alone (on busy
+    # tables nearly every instant is shared, and comparing all the id text dominated reading)
+    liker = pd.factorize(likes["liker_id"])[0].astype(np.uint64)
+    instant = likes["liked_at"].to_numpy("datetime64[ns]").view(np.uint64)
+    pair = pd.Series(instant * np.uint64(0x9E3779B97F4A7C15) + liker)  # wraps: a hash
+    tied = pair.duplicated(keep=False).to_numpy()
     if tied.any():
         candidates = likes.loc[tied, list(LIKE_KEY)] if not tied.all() else likes[list(LIKE_KEY)]
         out[tied] = candidates.duplicated(keep="first").to_numpy()

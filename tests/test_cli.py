@@ -214,11 +214,17 @@ def test_bad_inputs_give_one_line_and_exit_1(tmp_path, world_dir, model_path):
     (tmp_path / "likes.xls").write_text("x")
     _one_line_error(runner.invoke(app, ["score", str(tmp_path / "likes.xls")]), "unknown format")
     broken = tmp_path / "broken.joblib"
-    broken.write_bytes(model_path.read_bytes()[:200])
+    broken.write_bytes(model_path.read_bytes())
+    broken.with_suffix(".npz").write_bytes(model_path.with_suffix(".npz").read_bytes()[:200])
     broken.with_suffix(".json").write_text(model_path.with_suffix(".json").read_text())
     _one_line_error(
         runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(broken)]),
-        "checksum mismatch",
+        "broken.npz: checksum mismatch",
+    )
+    broken.with_suffix(".npz").unlink()
+    _one_line_error(
+        runner.invoke(app, ["score", str(world_dir / "likes.csv"), "--model", str(broken)]),
+        "broken.npz: missing",
     )
 
 

@@ -575,22 +575,17 @@ def test_input_not_grouped_by_creator_is_spilled(likes, small_model, tmp_path, m
         score_parquet_chunked(path, small_model, read_grouped=True)
 
 
-def test_workers_receive_the_compiled_model_and_load_the_full_one_only_if_needed(
-    small_model, likes, tmp_path
-):
+def test_workers_receive_arrays_only_and_fit_a_missing_profile_from_them(small_model, likes):
     import pickle
 
-    from detector.engines import warm_model
-    from detector.engines.chunked import _for_workers
     from detector.scoring.scorer import compiled_scorer
 
-    warm_model(small_model, likes.columns, "creator")
-    scorer = compiled_scorer(small_model)
-    sent = _for_workers(scorer, small_model, tmp_path)
-    assert len(pickle.dumps(sent)) < len(pickle.dumps(scorer)) / 3
-    received = pickle.loads(pickle.dumps(sent))
+    small_model.prepare(likes.columns, "creator")
+    sent = pickle.dumps(compiled_scorer(small_model))
+    assert b"sklearn" not in sent  # arrays only: no estimator travels to the workers
+    received = pickle.loads(sent)
     features = small_model.features(likes.drop(columns=["username"]), scope="creator").values
-    assert not received.compiled.supports(tuple(features.columns))  # needs the full model
+    assert not received.arrays.supports(tuple(features.columns))  # fitted from the arrays
     pd.testing.assert_frame_equal(
         received.score_features(features), small_model.score_features(features)
     )

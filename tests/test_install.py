@@ -120,4 +120,4 @@ def test_wheel_installed_in_a_fresh_venv_scores_the_sample_from_another_folder(w
 
     info = _run([str(bindir / "detector"), "info"], cwd=elsewhere, env=env)
     assert info.returncode == 0, info.stderr
-    assert json.loads(info.stdout)["format_version"] == 1
+    assert json.loads(info.stdout)["format_version"] == 2

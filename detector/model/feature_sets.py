@@ -45,6 +45,9 @@ class FittedFeatureSet:
     tpr_size: float = np.inf
     fpr_spread: float = 0.0
     tpr_spread: float = 0.0
+    threads: int | None = 1
+    """Threads :func:`~detector.model.formulas.score_matrix` may use: one, since scikit-learn
+    scores on the calling thread (and its head is kept to one OpenMP thread)."""
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """P(fake | score) at even odds (isotonic fit on held-out labelled likes, classes
@@ -53,8 +56,9 @@ class FittedFeatureSet:
             return np.full(len(scores), np.nan)
         return self.calibrator.predict(scores)
 
-    def score(self, matrix: np.ndarray) -> np.ndarray:
-        """Suspicion scores of a filled feature matrix (columns in ``features`` order)."""
+    def score(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """Suspicion scores of a filled feature matrix (columns in ``features`` order);
+        ``threads`` is accepted for the interface and not used."""
         forest = self.forest.score_samples(matrix)
         if self.head is None:
             return forest
@@ -63,7 +67,7 @@ class FittedFeatureSet:
             probability = self.head.predict_proba(matrix)[:, 1]
         return self.supervised_weight * probability + (1 - self.supervised_weight) * percentile
 
-    def flags(self, matrix: np.ndarray) -> np.ndarray:
+    def flags(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
         """The flag of each row: its score above the threshold."""
         return above(self.score(matrix), self.threshold)
 

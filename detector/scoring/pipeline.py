@@ -26,6 +26,7 @@ values in are scored in groups of creators alike (:func:`presence_groups`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from detector._sorted import creator_cuts
-from detector._threads import cpu_threads, map_threads
+from detector._threads import cpu_threads, map_threads, mark_worker_thread
 from detector.features import (
     build_like_features,
     combine_liker_summaries,
@@ -299,6 +300,9 @@ def _ordered(frame: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
 SLICE_ROWS = 125_000
 """Likes per slice, about: enough for numpy's per-call costs to be small, few enough for a
 slice's features to stay a small share of memory (the chunked engine's bucket size too)."""
+GIANT_ROWS = 2 * SLICE_ROWS
+"""A slice of this many likes holds one creator too large to cut: it is scored on the calling
+thread, its likes in row chunks on every core, while the other slices run on the pool."""
 SLICED_FROM_ROWS = 250_000
 """Tables from this many likes are scored in slices, when more than one thread may run."""
 
@@ -398,14 +402,23 @@ def report_in_slices(
     if scope == "batch":  # pass 1's partition features are kept for pass 2 (in memory)
         kept = list(map_threads(lambda part: _summarised(part[0], present), parts, threads))
         table = reduce_summaries([features.summary for features in kept])
-    partials = list(
-        map_threads(
-            lambda job: second_pass(*job[0], model, table, include_likes, job[1]),
-            list(zip(parts, kept, strict=True)),
-            threads,
-        )
-    )
-    report = assemble(partials)
+    jobs = list(zip(parts, kept, strict=True))
+
+    def scored(
+        job: tuple[tuple[pd.DataFrame, np.ndarray], PartitionFeatures | None],
+    ) -> PartialReport:
+        return second_pass(*job[0], model, table, include_likes, job[1])
+
+    giants = [i for i, (part, _) in enumerate(parts) if len(part) >= GIANT_ROWS]
+    others = [i for i in range(len(jobs)) if i not in set(giants)]
+    partials: list[PartialReport | None] = [None] * len(jobs)
+    with ThreadPoolExecutor(threads, initializer=mark_worker_thread) as pool:
+        pending = pool.map(scored, [jobs[i] for i in others])  # submitted now
+        for i in giants:  # meanwhile, on this unmarked thread: its row chunks on every core
+            partials[i] = scored(jobs[i])
+        for i, partial in zip(others, pending, strict=True):
+            partials[i] = partial
+    report = assemble([p for p in partials if p is not None])
     if report.likes is not None:  # in table order: the table's own index, as one pass keeps it
         report.likes.index = likes.index
     return report

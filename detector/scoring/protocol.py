@@ -31,11 +31,13 @@ class FeatureSetScorer(Protocol):
     fpr_spread: float
     tpr_spread: float
     calibration_scores: np.ndarray
+    threads: int | None
+    """Threads a scoring call may use (None: ``DETECTOR_THREADS`` or the CPUs available)."""
 
-    def score(self, matrix: np.ndarray) -> np.ndarray:
+    def score(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Suspicion score of each row (higher = more suspicious)."""
 
-    def flags(self, matrix: np.ndarray) -> np.ndarray:
+    def flags(self, matrix: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Whether each row is flagged: its score above the threshold."""
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
