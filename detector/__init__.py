@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "AuthenticityModel": "detector.model.estimator",
+    "AuthenticityModel": "detector.estimator",
     "CreatorReport": "detector.report",
     "DetectorError": "detector.errors",
     "ModelError": "detector.errors",
@@ -58,10 +58,10 @@ _LAZY = {
 if TYPE_CHECKING:
     from detector.api import score_creators
     from detector.errors import DetectorError, ModelError, SchemaError
+    from detector.estimator import AuthenticityModel
     from detector.features import build_like_features
     from detector.features.transformer import LikeFeatures
     from detector.io import load_likes
-    from detector.model.estimator import AuthenticityModel
     from detector.model.forest import LikeScorer
     from detector.persistence import load_model, save_model
     from detector.report import CreatorReport

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.model.estimator import AuthenticityModel
+from detector.estimator import AuthenticityModel
 from detector.persistence import load_model
 
 

@@ -2,7 +2,7 @@
 
 An artifact is three files: ``NAME.npz``, the compiled arrays (see :mod:`detector.compiled`):
 everything scoring needs, the training sample included, read with numpy alone;
-``NAME.joblib``, the pickled :class:`~detector.model.estimator.AuthenticityModel`, which only
+``NAME.joblib``, the pickled :class:`~detector.estimator.AuthenticityModel`, which only
 retraining and adapting need; and ``NAME.json``, a readable sidecar with the format version,
 package versions, creation time, parameters, feature names, training-data fingerprint, metrics
 and the SHA-256 of both files.

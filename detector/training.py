@@ -16,8 +16,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from detector.calibrate import detection_metrics
 from detector.errors import NotEnoughDataError, SchemaError
+from detector.estimator import AuthenticityModel, _validated, labels_from
 from detector.features import build_like_features
-from detector.model.estimator import AuthenticityModel, _validated, labels_from
 
 
 def split_creators(

@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from detector.model.estimator import AuthenticityModel
+from detector.estimator import AuthenticityModel
 from detector.persistence import default_model_path, load_model
 from detector.schema import validate_likes
 from detector.training import train

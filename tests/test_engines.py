@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from detector.cli import OutputFormat, _render_creators, app
 from detector.engines.chunked import bucket_of, score_parquet_chunked
 from detector.errors import InputFormatError, MissingDependencyError, SchemaError
-from detector.model.estimator import AuthenticityModel
+from detector.estimator import AuthenticityModel
 from detector.report import CreatorReport
 from detector.schema import validate_likes
 from detector.scoring.pipeline import check_present

@@ -9,8 +9,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from detector.errors import NotEnoughDataError
+from detector.estimator import AuthenticityModel
 from detector.features import LikeFeatures
-from detector.model.estimator import AuthenticityModel
 from detector.model.forest import LikeScorer
 from detector.model.formulas import above, model_input
 
@@ -193,7 +193,9 @@ def test_a_partly_labelled_model_measures_false_positives_on_likes_known_to_be_a
     names = tuple(model.feature_names_in_)
     fitted = model.feature_set(names)
     assert model.reference_known_.sum() == min((labels == 0).sum(), model.reference_size)
-    matrix = model_input(model.reference_[list(names)], model.medians_, model.floors_, model.ceilings_)
+    matrix = model_input(
+        model.reference_[list(names)], model.medians_, model.floors_, model.ceilings_
+    )
     flagged = above(fitted.score(matrix), fitted.threshold)
     calibration = model.reference_is_calibration_
     known = calibration & model.reference_known_

@@ -78,7 +78,7 @@ def test_shipped_model_loads_and_scores_with_the_pinned_versions(shipped_model, 
 
 
 def test_shipped_model_is_the_default_model_trained_by_the_command_line():
-    from detector.model.estimator import AuthenticityModel
+    from detector.estimator import AuthenticityModel
 
     shipped = read_sidecar("models/default.joblib")["parameters"]
     defaults = AuthenticityModel().get_params()
@@ -108,9 +108,7 @@ def test_compiled_arrays_score_exactly_like_the_full_model(tmp_path, model, test
         assert fast.creators.drop(columns="evidence").equals(full.creators.drop(columns="evidence"))
 
 
-def test_a_feature_set_that_was_not_compiled_is_fitted_from_the_arrays(
-    tmp_path, model, test_world
-):
+def test_a_feature_set_that_was_not_compiled_is_fitted_from_the_arrays(tmp_path, model, test_world):
     from detector.persistence import load_scorer
 
     path = save_model(model, tmp_path / "m.joblib")

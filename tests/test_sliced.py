@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from detector._threads import cpu_threads, map_row_chunks, map_threads
-from detector.model.estimator import AuthenticityModel
+from detector.estimator import AuthenticityModel
 from detector.report import in_id_order
 from detector.scoring import pipeline as sliced
 from detector.scoring.pipeline import creator_slices, report_in_slices

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from detector.model.protocol import FeatureScorer
     from detector.report import CreatorReport
-    from detector.scoring.protocol import FeatureScorer
 
 __all__ = ["score_dask", "score_parquet_chunked"]
 

@@ -19,7 +19,7 @@ from detector._sorted import count_below
 from detector._threads import map_row_chunks
 
 if TYPE_CHECKING:
-    from detector.scoring.protocol import FeatureSetScorer
+    from detector.model.protocol import FeatureSetScorer
 
 TIE_TOLERANCE = 1e-12
 """Scores closer than this count as equal when ranked or compared with the threshold, so that

@@ -15,7 +15,7 @@ slices of about :data:`SLICE_ROWS` likes of whole creators scored on threads (mo
 is numpy, Arrow and numba code that releases the GIL); the chunked engine
 (:mod:`detector.engines.chunked`) runs the same steps on buckets read from disk, the Dask engine
 (:mod:`detector.engines.dask_engine`) on a cluster's partitions. The scorer is anything that
-implements :class:`~detector.scoring.protocol.FeatureScorer`.
+implements :class:`~detector.model.protocol.FeatureScorer`.
 
 In batch scope every slice or partition takes the table's columns with values as present (one
 without any value in a column imputes it, as the whole table scored at once does). In creator
@@ -48,7 +48,7 @@ from detector.schema import ACCOUNTS_MATCHED, check_accounts_matched, join_accou
 
 if TYPE_CHECKING:
     from detector.features import PartitionFeatures
-    from detector.scoring.protocol import FeatureScorer
+    from detector.model.protocol import FeatureScorer
 
 
 @dataclass

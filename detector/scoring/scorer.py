@@ -37,7 +37,7 @@ arrays fit each one once (rare work, so one lock for all)."""
 class Scorer:
     """Scores likes from compiled arrays, with the same flags and scores (to within 1e-9) as
     the estimator they were compiled from; implements
-    :class:`~detector.scoring.protocol.FeatureScorer`.
+    :class:`~detector.model.protocol.FeatureScorer`.
 
     ``cache`` keeps feature sets fitted for column profiles the arrays lack (None: each process
     fits them again); ``threads`` caps the threads of each scoring call (None:

@@ -1,7 +1,7 @@
 """The declared interfaces of scoring.
 
 Every engine scores through :class:`FeatureScorer`, implemented by the scikit-learn estimator
-(:class:`~detector.model.estimator.AuthenticityModel`) and by the compiled
+(:class:`~detector.estimator.AuthenticityModel`) and by the compiled
 :class:`~detector.scoring.scorer.Scorer` alike; every fitted or compiled feature set is a
 :class:`FeatureSetScorer`. Nothing asks an object whether it has a method.
 """
@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-    from detector.report import CreatorReport
 
 
 @runtime_checkable
@@ -46,7 +44,8 @@ class FeatureSetScorer(Protocol):
 
 @runtime_checkable
 class FeatureScorer(Protocol):
-    """A model that scores like features and makes creator reports."""
+    """A model that scores like features: what the pipeline and the engines need of it (both
+    implementations also make a creator report of a likes table, with ``report``)."""
 
     scope: str
     feature_names_in_: np.ndarray
@@ -62,8 +61,3 @@ class FeatureScorer(Protocol):
 
     def compiled(self, threads: int | None = None) -> FeatureScorer:
         """The fastest scorer with the same flags and scores (within 1e-9)."""
-
-    def report(
-        self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None
-    ) -> CreatorReport:
-        """The creator report of a likes table."""
