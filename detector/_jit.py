@@ -1,7 +1,7 @@
 """Compiled tree scoring with numba, for large inputs: two kernels over the same trees.
 
 :class:`detector.compiled.Traversal` walks trees with numpy gathers, one level of every
-(tree, row) pair per call; that costs a few nanoseconds per step in temporary arrays. The kernels
+(tree, row) pair per call, every step through temporary arrays. The kernels
 (:mod:`detector._kernels`) do the same work in machine code, with the same comparisons, adding
 each tree's leaf value in tree order, so their sums equal the numpy walk's bit for bit (tested).
 
@@ -9,10 +9,8 @@ each tree's leaf value in tree order, so their sums equal the numpy walk's bit f
   :data:`detector._kernels.BLOCK_ROWS` rows is compared with every inner node's threshold, feature by feature and
   in threshold order, and each comparison a row fails clears, with one AND, the leaves that node
   rules out; the leaf reached is the lowest bit left. No step depends on the one before, so the
-  CPU runs the comparisons of many rows at once (SIMD). Measured on the default model, one core,
-  200k likes: the boosting head (100 trees of 31 leaves) 0.067 s against 0.32 s for the walk
-  (4.8x); the isolation forest (50 trees of about 75 leaves, two 64-bit words each) 0.095 s
-  against 0.108 s.
+  CPU runs the comparisons of many rows at once (SIMD). It gains most on the boosting head's
+  small trees, little on the isolation forest's larger ones (see BENCHMARKS.md, Speed).
 - **Walk**: for a block of rows, tree after tree, every row one level down per step. Deep trees
   are walked in two phases: their first :data:`FULL_LEVELS` levels for every row, then only the
   rows not yet at a leaf (a list compacted without branches). It stays the better choice for
@@ -24,7 +22,7 @@ levels the walk takes (:data:`ENTRIES_PER_STEP`).
 
 numba is imported only when a traversal is large enough to repay it (:data:`JIT_FROM_ROWS`);
 small inputs, such as one creator scored from the command line, never pay for it. The kernels
-are compiled once (about 3 s) and cached on disk; later processes load them in about 0.3 s.
+are compiled once and cached on disk, so later processes only load them.
 ``DETECTOR_JIT=0`` turns them off.
 """
 
@@ -45,8 +43,8 @@ SHALLOW_DEPTH = 8
 """Trees at most this deep are walked in full by every row."""
 ENTRIES_PER_STEP = 12
 """The bit-vector kernel is chosen while it compares each row with at most this many entries
-per level the walk would take (measured on one core: about 0.1 ns per entry and row, against
-1.3-2.7 ns per step of the walk)."""
+per level the walk would take: about the ratio of what a step of the walk costs a row to what
+an entry costs it, both measured on one core."""
 
 
 def jit_enabled() -> bool:
@@ -57,8 +55,8 @@ def jit_enabled() -> bool:
 
 
 def prepare() -> None:
-    """Import numba and start its code generator now (about 0.5 s in a new process), so that
-    the first large traversal loads its kernels from the disk cache in milliseconds."""
+    """Import numba and start its code generator now (a fixed cost in each new process), so
+    that the first large traversal only loads its kernels from the disk cache."""
     kernels = _kernels() if jit_enabled() else None
     if kernels is not None:
         kernels.ready()
@@ -75,7 +73,7 @@ def kernels_for(rows: int) -> Any:
 @cache
 def _kernels() -> Any:
     """The module of compiled kernels (:mod:`detector._kernels`), or None without numba."""
-    try:
+    try:  # optional: numba, imported only for inputs large enough to repay it
         from detector import _kernels
     except ImportError:
         return None

@@ -3,7 +3,7 @@ over sorted arrays) and the timing features (:mod:`detector.features.timing`), i
 when an input is large enough to use them.
 
 Defined at module level, so that numba's on-disk cache finds them again in a new process (a
-kernel defined inside a function was compiled again in every process: about 3 s for both).
+kernel defined inside a function was compiled again in every process).
 """
 
 from __future__ import annotations
@@ -163,8 +163,8 @@ def count_below(sorted_values: np.ndarray, values: np.ndarray, out: np.ndarray) 
 
     The range of the numbers is cut into about twice as many equal bins as there are values,
     and each value is searched for among the few numbers of its bin and the bins either side
-    (4.6x faster than numpy's search over all of them: 484k scores among 6,551 calibration
-    scores, 7.5 ms against 34 ms, one core).
+    (faster than numpy's search over all of them, whose branches are mispredicted on values in
+    random order; see BENCHMARKS.md, Speed).
     Steps to the exact count follow, so rounding in the bin cannot change a count."""
     n = sorted_values.shape[0]
     numbers = n  # a NaN value goes after every number
@@ -343,6 +343,6 @@ def count_condition(
 
 @numba.njit(cache=True)
 def ready() -> int:
-    """A trivial kernel: calling it once starts numba's code generator (about 0.25 s), so that
-    loading the real kernels from the disk cache later takes milliseconds."""
+    """A trivial kernel: calling it once pays the start of numba's code generator, so that
+    loading the real kernels from the disk cache later costs little."""
     return 1

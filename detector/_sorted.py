@@ -2,9 +2,9 @@
 
 Both are ``np.searchsorted`` at heart. From :data:`detector._jit.JIT_FROM_ROWS` values they run
 as numba kernels (:mod:`detector._kernels`) that give the same integers: for the ranks, a
-search among the few reference values of the value's bin (4.6x numpy's binary search over all
-6,551 calibration scores, whose branches are mispredicted on scores in random order), and for
-the windows two forward pointers (the keys are already sorted, so every search would start
+search among the few reference values of the value's bin (faster than numpy's binary search
+over all the calibration scores, whose branches are mispredicted on scores in random order), and
+for the windows two forward pointers (the keys are already sorted, so every search would start
 where the last one ended). Small inputs never import numba.
 """
 

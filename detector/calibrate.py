@@ -55,6 +55,7 @@ def detection_metrics(
     labels: np.ndarray, scores: np.ndarray, flags: np.ndarray
 ) -> dict[str, float]:
     """ROC AUC, PR AUC (average precision), precision and recall of flags."""
+    # cold start: scoring never imports scikit-learn; only training and evaluation need it
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     labels = np.asarray(labels).astype(int)

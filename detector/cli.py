@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from io import StringIO
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from detector._version import __version__
+from detector.errors import DetectorError, InputNote, SchemaError
+from detector.output import check_output, staged
+
+# Cold start: the app starts without pandas, numpy or rich (``detector --help`` stays fast), so
+# the imports inside the commands below bring in what each command needs, when it runs.
 
 app = typer.Typer(
     name="detector",
@@ -63,10 +72,6 @@ def _say_notes(frame: Any) -> None:
 def _engine_messages() -> Iterator[None]:
     """Show the notes and warnings the scoring engines issue (they have no table to leave a
     note on) as one ``note:`` or ``warning:`` line each, not as Python's two-line warnings."""
-    import warnings
-
-    from detector.errors import InputNote
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -84,7 +89,7 @@ def _engine_messages() -> Iterator[None]:
 def _say_warnings(report: Any) -> None:
     """Show what the input checks counted (duplicates dropped, impossible times taken as
     unknown, likers missing from the accounts table), one ``warning:`` line each."""
-    from detector.report import input_warnings
+    from detector.report import input_warnings  # cold start: pandas only once a report exists
 
     for line in input_warnings(report.meta):
         _say(f"warning: {line}")
@@ -93,8 +98,6 @@ def _say_warnings(report: Any) -> None:
 @contextmanager
 def _known_failures() -> Iterator[None]:
     """Turn the detector's own errors (and file and memory errors) into one line and exit code 1."""
-    from detector.errors import DetectorError
-
     try:
         yield
     except (DetectorError, OSError) as error:
@@ -119,7 +122,7 @@ def _known_failures() -> Iterator[None]:
 def _status(message: str) -> Iterator[None]:
     """A spinner on stderr when it is a terminal; a plain note otherwise."""
     if sys.stderr.isatty():
-        from rich.console import Console
+        from rich.console import Console  # cold start: rich only when a spinner is drawn
 
         with Console(stderr=True).status(message):
             yield
@@ -130,8 +133,6 @@ def _status(message: str) -> Iterator[None]:
 def _refuse_overwrite(path: Path | None, force: bool) -> None:
     """Check an output before the work starts: not there unless --force, a regular file (a
     symlink is written through), in a folder that exists or can be made and is writable."""
-    from detector.output import check_output
-
     if path is not None and str(path) != "-":
         check_output(path, force)
 
@@ -165,15 +166,14 @@ def _main(
 def _render_creators(report: Any, fmt: OutputFormat) -> str:
     creators = report.creators
     if fmt is OutputFormat.json:
-        from detector.report import report_json
+        from detector.report import report_json  # cold start: pandas only to render a report
 
         return report_json(report)
     if fmt is OutputFormat.csv:
         flat = creators.drop(columns=["evidence"]).copy()
         flat["reasons"] = flat["reasons"].map(" | ".join)
         return flat.to_csv(index=False)
-    from io import StringIO
-
+    # cold start: rich only when a table is drawn
     from rich.console import Console
     from rich.table import Table
 
@@ -210,8 +210,6 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
 def _table_width() -> int:
     """$COLUMNS, else the terminal's width when stdout is one, else 100: rich wraps the cells
     (the reason column first) to fit, so no row wraps in an 80-column terminal."""
-    import shutil
-
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) >= 40:
         return int(columns)
@@ -229,16 +227,16 @@ class Engine(str, Enum):
 
 
 AUTO_CHUNKED_FROM = 2_000_000
-"""``--engine auto`` scores Parquet input of at least this many likes with the chunked engine
-(peak memory measured at 1.24 GiB for 20M likes on 2 cores) and anything smaller in memory
-(0.8-1.0 GiB per 1M likes measured)."""
+"""``--engine auto`` scores Parquet input of at least this many likes with the chunked engine,
+whose memory is bounded by a bucket of whole creators per worker, and anything smaller in memory,
+whose peak grows with the table (see BENCHMARKS.md, Speed)."""
 
 
 def _auto_engine(file: Path) -> Engine:
     """The chunked engine for large Parquet input (row count from the file footers), else memory."""
     if str(file) == "-" or not (file.is_dir() or file.suffix.lower() in {".parquet", ".pq"}):
         return Engine.memory
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # cold start: only Parquet input counts its rows
 
     try:
         rows = ds.dataset(file, format="parquet").count_rows()
@@ -265,6 +263,7 @@ def _score_with_engine(
     """Score with the chunked or the Dask engine, from the compiled arrays as the memory
     engine does. The chunked engine streams ``likes_output`` itself, and writes
     ``json_output`` with each creator rendered by its worker."""
+    # cold start: pandas, numpy and the engines only for the command that scores
     from detector.persistence import load_scorer
 
     if engine is Engine.chunked:
@@ -307,7 +306,7 @@ def _write_score_outputs(
 ) -> None:
     """Render the report to stdout or ``output`` (unless ``written`` there by the engine);
     write the per-like table unless written."""
-    from detector.io import write_frame, write_text
+    from detector.io import write_frame, write_text  # cold start: pandas only to write results
 
     if output is None or str(output) == "-":
         sys.stdout.write(_render_creators(report, format))
@@ -422,8 +421,6 @@ def score(
             json_output = output if to_file and format is OutputFormat.json else None
             if engine is not Engine.chunked:
                 json_output = None
-            from detector.output import staged
-
             with staged(), _status(f"scoring {file} with the {engine.value} engine"):
                 with _engine_messages():
                     report = _score_with_engine(
@@ -448,6 +445,7 @@ def score(
                     written=json_output is not None,
                 )
             return
+        # cold start: pandas and the scorer only when scoring runs
         from detector.io import load_likes, write_frame, write_text
         from detector.persistence import load_scorer
 
@@ -461,8 +459,6 @@ def score(
             report = fitted.report(likes, include_likes=likes_output is not None, scope=scope.value)
         _say_warnings(report)
         text = _render_creators(report, format)
-        from detector.output import staged
-
         with staged():  # both outputs or neither
             if output is not None and str(output) != "-":
                 write_text(output, text)
@@ -520,6 +516,7 @@ def train(
     Example: detector train likes.csv --label-column is_fake --output models/mine.joblib
     """
     with _known_failures():
+        # cold start: pandas and scikit-learn only when training runs
         from detector.io import load_likes
         from detector.persistence import data_fingerprint, save_model, sidecar_path
         from detector.training import train as train_model
@@ -595,7 +592,7 @@ def adapt(
     Example: detector adapt clean_creators.csv --output models/mine.joblib
     """
     with _known_failures():
-        from detector.errors import SchemaError
+        # cold start: pandas and scikit-learn only when adapting runs
         from detector.io import load_likes
         from detector.persistence import data_fingerprint, load_model, save_model, sidecar_path
         from detector.training import adapt as adapt_model
@@ -634,7 +631,7 @@ def _label_if_present(file: Path, accounts: Path | None, label: str | None) -> s
     """The label column if either table has it (peeking at the header only)."""
     if label is None:
         return None
-    from detector.io import read_table
+    from detector.io import read_table  # cold start: pandas only for commands that read data
 
     if str(file) != "-" and label not in _columns(file):
         if accounts is None or label not in read_table(accounts).columns:
@@ -643,6 +640,7 @@ def _label_if_present(file: Path, accounts: Path | None, label: str | None) -> s
 
 
 def _columns(path: Path) -> list[str]:
+    # cold start: pandas and pyarrow only for commands that read data
     from detector.io import detect_format, read_table
 
     if detect_format(path) == "parquet":
@@ -684,7 +682,7 @@ def evaluate(
     Example: detector evaluate world/likes.csv --creators world/creators.csv
     """
     with _known_failures():
-        from detector.errors import SchemaError
+        # cold start: pandas and the model only when evaluating runs
         from detector.io import load_likes, read_table
         from detector.persistence import load_model
         from detector.training import evaluate as evaluate_model
@@ -717,6 +715,7 @@ def info(
     Example: detector info models/default.joblib
     """
     with _known_failures():
+        # cold start: numpy and the artifact checks only for this command
         from detector.persistence import default_model_path, open_compiled, verify_artifact
 
         path = model or default_model_path()
@@ -751,7 +750,7 @@ def generate(
     Example: detector generate /tmp/world --creators 200 --seed 7
     """
     with _known_failures():
-        from detector import synth
+        from detector import synth  # cold start: the simulator (pandas, numpy) only here
 
         if format not in ("csv", "parquet"):
             raise typer.BadParameter(f"{format!r}: expected csv or parquet", param_hint="--format")
@@ -787,8 +786,6 @@ def generate(
 def _interrupted(signum: int, frame: object) -> None:
     """SIGTERM/SIGHUP (and SIGINT) unwind like Ctrl-C, through the cleanup of temporary files,
     spill folders and worker processes; a second signal during that cleanup is ignored."""
-    import signal
-
     for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(each, signal.SIG_IGN)
     raise KeyboardInterrupt
@@ -796,8 +793,6 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Entry point of the ``detector`` command."""
-    import signal
-
     for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(each, _interrupted)
     app()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -38,8 +39,6 @@ def pid_alive(pid: int) -> bool:
 
 def remove_leftovers(folder: str | Path, pattern: re.Pattern[str] = _LEFTOVER) -> None:
     """Remove temporary files (or spill folders) of runs whose pid is no longer alive."""
-    import shutil
-
     try:
         entries = list(os.scandir(folder))
     except OSError:

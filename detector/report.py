@@ -32,7 +32,7 @@ from detector.reasons import condition_shares, explain
 from detector.schema import impossible_times
 
 if TYPE_CHECKING:
-    from detector.model.estimator import AuthenticityModel
+    from detector.model.protocol import FeatureScorer
 
 AUTHENTIC_BELOW = 0.10
 INFLATED_FROM = 0.25
@@ -372,7 +372,7 @@ def _as_times(ticks: np.ndarray, dtype: Any) -> pd.Series:
 
 
 def build_report(
-    model: AuthenticityModel,
+    model: FeatureScorer,
     likes: pd.DataFrame,
     include_likes: bool = False,
     features: LikeFeatureSet | None = None,

@@ -18,8 +18,8 @@ DEDUP_SAMPLE_ROWS = 1 << 13
 """Rows (evenly spaced) whose hashes are checked for repeats before deduplicating in full."""
 MIN_SAMPLE_REPEATS = 0.01
 """Share of repeated hashes in that sample below which rows are scored without deduplication
-(on likes with full timing every vector is distinct, and the full search cost 0.16-0.5 s per
-1M rows)."""
+(on likes with full timing every vector is distinct, and the full search would be paid for
+nothing)."""
 
 
 def _row_hashes(bits: np.ndarray) -> np.ndarray:

@@ -96,8 +96,8 @@ from detector.scoring.pipeline import (
 )
 
 if TYPE_CHECKING:
+    from detector.model.protocol import FeatureScorer
     from detector.report import CreatorReport
-    from detector.scoring.protocol import FeatureScorer
 
 __all__ = ["BUCKET_ROWS", "MAX_AUTO_BUCKETS", "bucket_of", "score_parquet_chunked"]
 
@@ -109,13 +109,12 @@ BUCKET_ROWS = 125_000
 MAX_AUTO_BUCKETS = 256
 """Cap on the automatic number of buckets (each is an open file during the spill)."""
 SPILL_BYTES_PER_LIKE = 134
-"""Size of a spilled like, uncompressed (5M likes of the speed benchmark took 0.67 GB)."""
+"""Size of a spilled like, uncompressed (taken from the speed benchmark's spill)."""
 SPILL_COMPRESSED_FROM = 0.25
 """Share of the free memory from which the spill is lz4-compressed. Buckets are Arrow IPC files
-(several times faster to write and read back than Parquet). Plain, they cost a quarter less
-time to write and read back (0.45 s against 0.61 s for 1M likes, one process, medians of 4),
-but take twice the room: a spill that may not stay in the page cache, and reach the disk, is
-compressed."""
+(much cheaper to write and read back than Parquet). Plain, they are quicker to write and read
+back, but take twice the room: a spill that may not stay in the page cache, and reach the disk,
+is compressed."""
 
 
 def spill_compression(likes: int) -> str | None:
@@ -153,7 +152,7 @@ def score_parquet_chunked(
     Parameters
     ----------
     path : Parquet file or folder of Parquet files following the data contract.
-    model : a fitted scorer (:class:`detector.scoring.protocol.FeatureScorer`).
+    model : a fitted scorer (:class:`detector.model.protocol.FeatureScorer`).
     buckets : number of creator buckets (default: about one per :data:`BUCKET_ROWS` likes).
     include_likes : keep the per-like table in the returned report (in memory).
     likes_output : also write per-like scores here (.parquet, .csv, .tsv or .jsonl), streamed.

@@ -62,8 +62,8 @@ from detector.scoring.pipeline import (
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+    from detector.model.protocol import FeatureScorer
     from detector.report import CreatorReport
-    from detector.scoring.protocol import FeatureScorer
 
 __all__ = ["INSTALL_HINT", "dask_client", "read_likes_dask", "score_dask"]
 
@@ -78,7 +78,7 @@ _COUNTS = "detector_input_counts"
 
 def _require_dask() -> Any:
     """``dask.dataframe``, or a one-line error saying how to install it."""
-    try:
+    try:  # optional: the 'dask' extra
         import dask
         import dask.dataframe as dd
     except ImportError as error:
@@ -150,7 +150,7 @@ def _stripped(names: list[str], name: str) -> list[str]:
 
 
 def _parquet_columns(path: Path) -> list[str]:
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # only Parquet input needs the dataset reader
 
     return list(ds.dataset(path, format="parquet").schema.names)
 
@@ -171,7 +171,7 @@ def score_dask(
     Parameters
     ----------
     ddf : likes following the data contract (raw: each partition is validated).
-    model : a fitted scorer (:class:`detector.scoring.protocol.FeatureScorer`).
+    model : a fitted scorer (:class:`detector.model.protocol.FeatureScorer`).
     include_likes : also gather the per-like table (in input order) into the report.
     accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
     creators : only score these creator ids.
@@ -184,7 +184,7 @@ def score_dask(
     CreatorReport equal to ``model.report(likes)`` on the whole (filtered) table.
     """
     dd = _require_dask()
-    import dask
+    import dask  # optional: the 'dask' extra (checked by _require_dask)
     from dask import delayed
 
     if not isinstance(ddf, dd.DataFrame):
@@ -261,7 +261,7 @@ def dask_client(address: str | None = None, n_workers: int = 2) -> Iterator[Any]
     dashboard; it is shut down on exit. A remote cluster is left running.
     """
     _require_dask()
-    try:
+    try:  # optional: the 'dask' extra
         from distributed import Client, LocalCluster
     except ImportError as error:
         raise MissingDependencyError(
@@ -372,7 +372,7 @@ def _accounts(accounts: str | Path | pd.DataFrame | None) -> tuple[pd.DataFrame 
 
 def _distributed_client() -> Any:
     """The active ``distributed.Client``, or None (Dask's local scheduler is used)."""
-    try:
+    try:  # optional: the 'dask' extra
         from distributed import get_client
     except ImportError:
         return None

@@ -3,16 +3,15 @@
 Exports are often written creator after creator. When every creator's likes are contiguous in
 the input (files in order, row groups in order), the chunked engine needs no buckets: a range of
 rows that starts and ends at creator boundaries already holds whole creators. Its pass 0 (the
-spill, about a quarter of the time at 5M likes) is then replaced by
+spill, which writes every like once more and reads it back) is then replaced by
 
 - :func:`plan`: one read of the ``creator_id`` column, dictionary-encoded as Parquet stores it
-  (0.08 s at 20M likes: runs are found on the codes, not the strings), which checks that no
-  creator comes back after another one started, and cuts the input into *tasks*: the
-  rows from the first creator boundary of a row group to the first one of the next task's row
-  group. A task thus reads its row group and the head of the next one (streamed, so the rest of
-  that group is not decoded). With fewer row groups than twice the workers, each is cut in
-  several tasks so that all workers have work; the last few are cut finer, so that the workers
-  finish together.
+  (cheap: runs are found on the codes, not the strings), which checks that no creator comes
+  back after another one started, and cuts the input into *tasks*: the rows from the first
+  creator boundary of a row group to the first one of the next task's row group. A task thus
+  reads its row group and the head of the next one (streamed, so the rest of that group is not
+  decoded). With fewer row groups than twice the workers, each is cut in several tasks so that
+  all workers have work; the last few are cut finer, so that the workers finish together.
 - :func:`read_task`, run by each worker on its task: the rows of the task's pieces, validated
   (errors name the file and its row, as the spill does), with their order key, in
   :data:`~detector.engines.chunked.BUCKET_ROWS`-sized slices of whole creators (the memory of a
@@ -45,7 +44,7 @@ __all__ = ["MIN_TASK_ROWS", "Piece", "Task", "plan", "read_task"]
 MIN_TASK_ROWS = 50_000
 """A task spans row groups until it holds at least this many likes: an input of many small
 files or row groups is scored in a few large tasks, not one per row group (each task and each
-slice has a fixed cost of some milliseconds)."""
+slice has a fixed cost)."""
 
 
 class Piece(NamedTuple):
@@ -123,7 +122,7 @@ def _creator_runs(
     """Runs of equal creator ids in one row group, per chunk of the column read: the chunk's
     offset in the group, the position where each run starts in it and the run's creator id
     (missing ones as ""). Ids read dictionary-encoded (as Parquet stores strings) are compared
-    by their codes, without decoding every string (5x faster)."""
+    by their codes, without the cost of decoding every string."""
     try:
         column = file.read_row_group(group, columns=["creator_id"], use_threads=False).column(0)
     except (pa.ArrowException, OSError) as error:
@@ -204,8 +203,8 @@ def read_task(
 
 def _changes(ids: pd.Series) -> np.ndarray:
     """Positions ``i`` where ``ids[i + 1]`` differs from ``ids[i]``: compared by Arrow where
-    the ids are Arrow strings (1.3 ms for 451k likes, against 22 ms to make Python strings of
-    them first)."""
+    the ids are Arrow strings (making Python strings of them first would cost far more than
+    the comparison)."""
     dtype = ids.dtype
     if isinstance(dtype, pd.StringDtype) and str(dtype.storage).startswith("pyarrow"):
         array = pa.array(ids)

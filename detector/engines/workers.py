@@ -1,26 +1,28 @@
 """The chunked engine's worker processes: a standard-library process pool.
 
-A new worker spends about 0.8 s starting Python and importing what scoring needs, so the engine
-starts the pool before it plans its run, and each worker warms up (:func:`_warm_up`) while this
-process plans. Starting it earlier still, from the command line before this process imports
-pandas, was measured and gained nothing: the processes then only compete for the same cores.
+A new worker has to start Python and import what scoring needs, so the engine starts the pool
+before it plans its run, and each worker warms up (:func:`_warm_up`) while this process plans.
+Starting it earlier still, from the command line before this process imports pandas, was
+measured and gained nothing: the processes then only compete for the same cores.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from typing import Any
 
+from detector import _jit
 from detector.errors import ResourceError
 
 PROCESSES_FROM_ROWS = 4_000_000
 """Input size from which the chunked engine runs on worker processes by default; below it, it
-scores on threads in this process. Starting the workers costs about 1.5 s, and threads run
-about 10% slower than processes (numpy and the kernels release the GIL, pandas' code does not):
-measured on 2 cores, threads took 2.2 s at 1M likes against 2.6 s, 5.8-6.0 s at 5M against
-5.7-5.9 s, and 21.3 s at 20M against 19.5 s."""
+scores on threads in this process. Starting a worker costs an interpreter start and imports,
+while threads run somewhat slower than processes (numpy and the kernels release the GIL, pandas'
+code does not): the start-up cost outweighs the threads' loss on small inputs and is small
+beside the work on large ones (see BENCHMARKS.md, Speed: kernels and threads)."""
 
 
 class Workers:
@@ -29,7 +31,7 @@ class Workers:
 
     The standard library's pool rather than joblib's loky: loky restarts a worker whose memory
     grew by 300 MB since its first task, and a worker that receives the scorer grows that much,
-    so each was started twice per run (about 2 s each at 5M likes).
+    so each was started twice per run, paying its start-up again.
     """
 
     def __init__(self, processes: int, name: str) -> None:
@@ -59,7 +61,7 @@ class Workers:
             ) from error
 
     def stop(self) -> None:
-        """Stop the workers without waiting for them to exit (about 0.2 s): every unit is done
+        """Stop the workers without waiting for them to exit: every unit is done
         and no file of the run is open in them; they end while the report is written."""
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
@@ -79,12 +81,8 @@ class Workers:
 
 
 def _warm_up() -> None:
-    """Import the feature and report modules and prepare numba (about 0.9 s in a new process,
-    otherwise paid by each worker's first unit)."""
-    import importlib
-
-    from detector import _jit
-
+    """Import the feature and report modules and prepare numba while this process plans (a
+    cost otherwise paid by each worker's first unit)."""
     for module in ("detector.features", "detector.report", "detector.calibrate"):
         importlib.import_module(module)
     _jit.prepare()
