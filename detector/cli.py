@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
+from detector._heap import map_large_allocations
 from detector._version import __version__
 from detector.errors import DetectorError, InputNote, SchemaError
 from detector.output import check_output, staged
@@ -793,6 +794,7 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Entry point of the ``detector`` command."""
+    map_large_allocations()  # resident memory follows the arrays alive (detector._heap)
     for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(each, _interrupted)
     app()

@@ -231,6 +231,9 @@ def load_likes(
         likes_label = label_column
     notes = list(raw.attrs.get("notes", []))
     likes = validate_likes(raw, source, label_column=likes_label)
+    del raw
+    # Arrow keeps the buffers of the table read for reuse; scoring needs that memory more
+    pa.default_memory_pool().release_unused()
     if creators:
         likes = likes[likes["creator_id"].isin(list(creators)).to_numpy()].reset_index(drop=True)
         if likes.empty:

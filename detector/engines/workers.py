@@ -15,6 +15,7 @@ from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from typing import Any
 
 from detector import _jit
+from detector._heap import map_large_allocations
 from detector.errors import ResourceError
 
 PROCESSES_FROM_ROWS = 4_000_000
@@ -83,6 +84,7 @@ class Workers:
 def _warm_up() -> None:
     """Import the feature and report modules and prepare numba while this process plans (a
     cost otherwise paid by each worker's first unit)."""
+    map_large_allocations()  # as the command's own process does (detector._heap)
     for module in ("detector.features", "detector.report", "detector.calibrate"):
         importlib.import_module(module)
     _jit.prepare()

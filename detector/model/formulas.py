@@ -81,9 +81,10 @@ def _filled(
     return columns.T, missing_values
 
 
-SCORE_CHUNK_ROWS = 1 << 16
-"""Rows filled and scored together: a large table is scored chunk by chunk (on threads when
-the scorer may use them), so its filled float64 copy never exists whole."""
+SCORE_CHUNK_ROWS = 1 << 17
+"""Rows filled and scored together, at most: a large table is scored in even chunks (on threads
+when the scorer may use them), so its filled float64 copy never exists whole, while each chunk
+stays large enough for the compiled kernels (:data:`detector._jit.JIT_FROM_ROWS`)."""
 
 
 def score_matrix(
@@ -111,9 +112,10 @@ def score_matrix(
         scores = fitted.score(values, threads=inner)
         return above(scores, fitted.threshold), scores, missing
 
-    chunks = -(-len(matrix) // SCORE_CHUNK_ROWS)
+    chunks = max(1, -(-len(matrix) // SCORE_CHUNK_ROWS))
     inner = fitted.threads if chunks <= 1 else 1  # one level of threads, not two
-    parts = map_row_chunks(part, len(matrix), SCORE_CHUNK_ROWS, fitted.threads)
+    even = -(-len(matrix) // chunks)  # no small last chunk scored without the kernels
+    parts = map_row_chunks(part, len(matrix), even, fitted.threads)
     flags = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=bool)
     imputed = sum(p[2] for p in parts)
     if flags_only:

@@ -44,7 +44,13 @@ from detector.features import (
 from detector.features.arrays import first_rows
 from detector.features.catalogue import FEATURES_INPUTS, SCOPES
 from detector.report import CreatorReport, build_report, combine_reports, in_id_order
-from detector.schema import ACCOUNTS_MATCHED, check_accounts_matched, join_accounts, repeated_likes
+from detector.schema import (
+    ACCOUNTS_MATCHED,
+    LIKE_KEY,
+    check_accounts_matched,
+    join_accounts,
+    repeated_likes,
+)
 
 if TYPE_CHECKING:
     from detector.features import PartitionFeatures
@@ -93,7 +99,7 @@ def tidy_partition(
     """A partition of whole creators in input order (``rows`` ascending) as the memory engine
     sees the table: repeated likes dropped (the first kept), then the accounts joined; and the
     input counts of that (``meta["input"]``), for :func:`second_pass` to add to its report."""
-    repeated = repeated_likes(likes)
+    repeated = _repeated(likes)
     if repeated.any():
         likes, rows = likes[~repeated].reset_index(drop=True), rows[~repeated]
         likes.attrs["detector_validated"] = True
@@ -343,7 +349,7 @@ def report_likes(
     then creators grouped by the columns they have values in (creator scope), large tables in
     slices on threads, the rest in one pass."""
 
-    repeated = repeated_likes(likes)
+    repeated = _repeated(likes)
     if repeated.any():
         likes = likes[~repeated]  # the kept rows keep their index, as the per-like table does
         likes.attrs["detector_validated"] = True
@@ -352,6 +358,22 @@ def report_likes(
         {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(likes)}
     )
     return in_id_order(report)
+
+
+def _repeated(likes: pd.DataFrame) -> np.ndarray:
+    """:func:`detector.schema.repeated_likes` of the table, found slice by slice on threads for
+    a large one: a like's copies share its creator, so slices of whole creators (rows in
+    ascending order) find exactly the rows the whole table does."""
+    threads = slice_threads(len(likes))
+    if threads < 2:
+        return repeated_likes(likes)
+    keys = likes[list(LIKE_KEY)]
+    slices = creator_slices(keys["creator_id"])
+    out = np.zeros(len(likes), dtype=bool)
+    found = map_threads(lambda rows: repeated_likes(_slice_of(keys, rows)[0]), slices, threads)
+    for rows, repeated in zip(slices, found, strict=True):
+        out[rows] = repeated
+    return out
 
 
 def _report_of(
