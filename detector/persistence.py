@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from detector._version import __version__
-from detector.compiled.artifact import CompiledModel
+from detector.compiled.artifact import CompiledModel, compile_model
 from detector.errors import ModelError
 from detector.io import atomic_write, write_text
 from detector.output import staged
@@ -97,6 +97,7 @@ def data_fingerprint(likes: pd.DataFrame) -> str:
 
 def package_versions() -> dict[str, str]:
     """Versions that must match for an artifact to load."""
+    # cold start: scikit-learn and joblib only when a model is saved, never to score
     import joblib
     import sklearn
 
@@ -120,9 +121,7 @@ def save_model(
 ) -> Path:
     """Write ``model``, its compiled arrays and its sidecar, all three or none (each to a
     temporary file, renamed together at the end); return the artifact path."""
-    import joblib
-
-    from detector.compiled.artifact import compile_model  # numpy only, with the pickle
+    import joblib  # cold start: only when a model is saved, never to score
 
     path = Path(path)
     if path.suffix != ".joblib":

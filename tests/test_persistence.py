@@ -324,3 +324,22 @@ def test_a_failed_save_leaves_the_previous_artifact_whole(tmp_path, model, monke
         save_model(model, path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     load_model(path)
+
+
+def test_the_shipped_arrays_carry_every_column_profile_and_the_training_sample():
+    """Real sources' column profiles score from the shipped arrays as they are (no fit)."""
+    from detector.compiled.artifact import CompiledModel
+    from detector.features.catalogue import COLUMN_PROFILES, available_features
+    from detector.persistence import compiled_path, default_model_path
+    from detector.schema import REQUIRED_COLUMNS
+
+    arrays = CompiledModel(compiled_path(default_model_path()))
+    names = tuple(arrays.feature_names_in_)
+    for profile, columns in COLUMN_PROFILES.items():
+        for scope in ("creator", "batch"):
+            available = set(available_features([*REQUIRED_COLUMNS, *columns], scope))
+            wanted = tuple(n for n in names if n in available)
+            assert arrays.supports(wanted), (profile, scope)
+    sample = arrays.training_sample()
+    assert list(sample.reference.columns) == list(names)
+    assert sample.fake is not None and len(sample.fake) and len(sample.reference) >= 1000

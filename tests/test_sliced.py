@@ -152,3 +152,59 @@ def test_threads_started_by_a_slice_run_on_it():
         assert len(set(names)) == 1 and names[0].startswith("detector-slice")
     outside = map_row_chunks(work, 100, 10, threads=2)  # the calling thread is not marked
     assert all(name.startswith("detector") for name in outside)
+
+
+@pytest.mark.parametrize("scope", ["creator", "batch"])
+def test_a_giant_creator_is_scored_on_the_calling_thread_with_the_same_report(
+    likes, model, scope, monkeypatch
+):
+    """A creator holding far more likes than a slice is scored on the calling thread (its row
+    chunks on every core) while the other slices run on the pool: the one-pass report, bit
+    for bit."""
+    from detector.model import formulas
+
+    largest = max(len(rows) for rows in creator_slices(likes["creator_id"], SLICE))
+    monkeypatch.setattr(sliced, "GIANT_ROWS", largest)  # the largest slice counts as a giant
+    monkeypatch.setattr(formulas, "SCORE_CHUNK_ROWS", 97)  # many row chunks, on threads
+    callers = []
+    original = sliced.second_pass
+
+    def recorded(part, *args, **kwargs):
+        on_caller = threading.current_thread() is threading.main_thread()
+        callers.append((len(part) >= largest, on_caller))
+        return original(part, *args, **kwargs)
+
+    monkeypatch.setattr(sliced, "second_pass", recorded)
+    want = model.report(likes, include_likes=True, scope=scope)
+    got = report_in_slices(model, likes, scope, include_likes=True, threads=2, slice_rows=SLICE)
+    assert (True, True) in callers  # the giant's slice, on the calling thread,
+    assert all(giant == on_caller for giant, on_caller in callers)  # the others on the pool
+    assert got is not None
+    assert_identical(got, want)
+
+
+def test_repeated_likes_found_slice_by_slice_are_those_of_the_whole_table(likes, monkeypatch):
+    from detector.schema import repeated_likes
+
+    copies = likes.sample(n=300, random_state=5)
+    table = validated(pd.concat([likes, copies]).sample(frac=1.0, random_state=6))
+    monkeypatch.setattr(sliced, "SLICED_FROM_ROWS", 1)
+    monkeypatch.setattr(sliced, "SLICE_ROWS", SLICE)
+    monkeypatch.setattr(sliced, "cpu_threads", lambda: 2)
+    found = sliced._repeated(table)
+    assert found.sum() == 300
+    assert np.array_equal(found, repeated_likes(table))
+
+
+def test_row_chunks_score_every_row_as_one_call_does(likes, model, monkeypatch):
+    from detector.model import formulas
+
+    scorer = compiled_scorer(model)
+    features = model.features(likes).values
+    whole = scorer.score_features(features)
+    monkeypatch.setattr(formulas, "SCORE_CHUNK_ROWS", 101)
+    chunked = scorer.score_features(features)
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    assert chunked.attrs == whole.attrs
+    flags = scorer.score_features(features, flags_only=True)
+    assert np.array_equal(flags["flagged"], whole["flagged"])
