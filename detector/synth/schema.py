@@ -7,6 +7,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from detector.schema import CONTRACT_COLUMNS, DEFAULT_LABEL
+
 #: Content categories. TikTok Pulse offers 12 categories but never published the full list;
 #: the announced ones include beauty, fashion, food/cooking, gaming, sports and pets. The rest
 #: are TikTok's largest verticals.
@@ -25,25 +27,8 @@ CATEGORIES: tuple[str, ...] = (
     "lifestyle",
 )
 
-LIKES_COLUMNS: tuple[str, ...] = (
-    "creator_id",
-    "post_id",
-    "liker_id",
-    "liked_at",
-    "post_published_at",
-    "creator_followers",
-    "account_created_at",
-    "followers",
-    "following",
-    "posts",
-    "has_avatar",
-    "is_private",
-    "is_verified",
-    "bio_length",
-    "username",
-    "is_fake",
-    "tier",
-)
+LIKES_COLUMNS: tuple[str, ...] = (*CONTRACT_COLUMNS, DEFAULT_LABEL, "tier")
+"""The contract's columns, then the ground truth: the label and the tier of each like."""
 
 #: Contract columns first; ``account_id`` (the creator's own account, in liker-id space) and
 #: ``pod_id`` ("" when not in a pod) are extra ground truth for evaluation.
