@@ -309,7 +309,7 @@ def test_the_default_model_is_the_package_data_of_detector_models(monkeypatch):
 def test_a_failed_save_leaves_the_previous_artifact_whole(tmp_path, model, monkeypatch):
     """The .joblib, .npz and .json are renamed together: when writing one fails, the three
     files of the model saved before stay as they were, and no temporary file is left."""
-    from detector.compiled import artifact as compiled
+    from detector import persistence
     from detector.errors import InputFormatError
 
     path = save_model(model, tmp_path / "m.joblib")
@@ -319,7 +319,7 @@ def test_a_failed_save_leaves_the_previous_artifact_whole(tmp_path, model, monke
     def full_disk(model, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(compiled, "compile_model", full_disk)
+    monkeypatch.setattr(persistence, "compile_model", full_disk)
     with pytest.raises(InputFormatError, match="No space left on device"):
         save_model(model, path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

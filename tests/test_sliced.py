@@ -208,3 +208,24 @@ def test_row_chunks_score_every_row_as_one_call_does(likes, model, monkeypatch):
     assert chunked.attrs == whole.attrs
     flags = scorer.score_features(features, flags_only=True)
     assert np.array_equal(flags["flagged"], whole["flagged"])
+
+
+def test_account_features_computed_beside_the_others_are_the_same(likes, monkeypatch):
+    import detector.features as features
+
+    inline = features.partition_features(likes).local
+    monkeypatch.setattr(features, "BESIDE_FROM_ROWS", 1)
+    monkeypatch.setattr(features, "cpu_threads", lambda: 2)
+    started = []
+    real = features.account_features
+
+    def on_which_thread(frame):
+        started.append(threading.current_thread().name)
+        return real(frame)
+
+    monkeypatch.setattr(features, "account_features", on_which_thread)
+    beside = features.partition_features(likes).local
+    assert started and started[0].startswith("detector-accounts")
+    assert list(beside) != [] and set(beside) == set(inline)
+    for name in inline:
+        np.testing.assert_array_equal(beside[name], inline[name])

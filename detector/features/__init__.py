@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from detector._threads import cpu_threads
 from detector.features.account import account_features
 from detector.features.arrays import IdCodes
 from detector.features.catalogue import (
@@ -107,6 +110,11 @@ class PartitionFeatures:
         return liker_summary(self.likes, self.bursty, self.post, self.ids)
 
 
+BESIDE_FROM_ROWS = 250_000
+"""Partitions from this many likes compute their account features on a thread of their own
+(one giant creator's features would otherwise run on one core)."""
+
+
 def partition_features(
     likes: pd.DataFrame, present: Sequence[str] | None = None
 ) -> PartitionFeatures:
@@ -118,17 +126,24 @@ def partition_features(
     given = set(present or ())
     present = [c for c in likes.columns if c in given or _has_values(likes[c])]
     usable = likes[[c for c in likes.columns if c in present]]
-    local: dict[str, np.ndarray] = {}
-    local.update(account_features(usable[[c for c in present if c in _ACCOUNT_INPUTS]]))
-    ids = IdCodes.of(likes)
-    post = ids.post
-    bucket = burst_buckets(likes)
-    cells = burst_cells(post, bucket)
-    bursty = bursty_likes(post, bucket, cells)
-    timeline = post_timeline(post, seconds(likes["liked_at"]))
-    local.update(timing_features(likes, post, ids.creator, timeline))
-    local.update(coordination_features(usable, post, ids, timeline))
-    local.update(creator_footprint_features(likes, bursty, post, bucket, ids, cells))
+    accounts = usable[[c for c in present if c in _ACCOUNT_INPUTS]]
+    # a like's account features depend on its row alone: for a large partition on a thread
+    # that may use more, they are computed beside the features of posts and bursts
+    apart = len(likes) >= BESIDE_FROM_ROWS and cpu_threads() > 1
+    with ThreadPoolExecutor(1, "detector-accounts") if apart else nullcontext() as beside:
+        account = beside.submit(account_features, accounts) if beside is not None else None
+        local: dict[str, np.ndarray] = {} if account is not None else account_features(accounts)
+        ids = IdCodes.of(likes)
+        post = ids.post
+        bucket = burst_buckets(likes)
+        cells = burst_cells(post, bucket)
+        bursty = bursty_likes(post, bucket, cells)
+        timeline = post_timeline(post, seconds(likes["liked_at"]))
+        local.update(timing_features(likes, post, ids.creator, timeline))
+        local.update(coordination_features(usable, post, ids, timeline))
+        local.update(creator_footprint_features(likes, bursty, post, bucket, ids, cells))
+        if account is not None:
+            local.update(account.result())
     return PartitionFeatures(local, present, post, bucket, cells, bursty, ids, likes)
 
 
