@@ -17,7 +17,7 @@ SMALL = {"n_estimators": 60}
 
 @pytest.fixture(scope="session", autouse=True)
 def profile_cache_in_a_temporary_folder(tmp_path_factory):
-    """Tests never write to the user's cache folder (detector.profile_cache)."""
+    """Tests never write to the user's cache folder (detector.scoring.profile_cache)."""
     from detector.scoring.profile_cache import ENV
 
     before = os.environ.get(ENV)

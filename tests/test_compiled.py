@@ -288,7 +288,7 @@ def test_a_hash_collision_means_no_deduplication(monkeypatch):
 
 def test_dedup_and_threads_give_the_same_scores(monkeypatch, model, test_world):
     """A compiled feature set scores a matrix with many repeated rows identically with and
-    without deduplication, on one thread or several, and within 1e-9 of the full model."""
+    without deduplication, on one thread or several, and within 1e-9 of the scikit-learn model."""
     from detector.features import build_like_features
 
     monkeypatch.setattr(compiled, "MIN_ROWS_DEDUP", 10)

@@ -87,7 +87,7 @@ def test_the_command_line_prints_the_same_bytes_for_shuffled_rows(engine, tmp_pa
 
 
 def test_the_shipped_scorer_decides_presence_per_creator_too(blank_world):
-    """The command line's scorer (compiled arrays, full model on demand) keeps the promise."""
+    """The command line's scorer (compiled arrays, profiles fitted from them) keeps the promise."""
     from detector.persistence import load_scorer
 
     scorer = load_scorer()

@@ -96,7 +96,7 @@ def score_matrix(
     flags_only: bool = False,
 ) -> pd.DataFrame:
     """Per-like ``score``, ``suspicion``, ``probability`` and ``flagged`` from a fitted (or
-    compiled) feature set; shared by the full and the compiled model. ``flags_only``: only
+    compiled) feature set; shared by the estimator and the compiled scorer. ``flags_only``: only
     ``flagged`` (the same flags; a compiled set then skips the forest for the likes whose flag
     the head alone settles, :meth:`CompiledFeatureSet.flags`).
 
