@@ -260,22 +260,13 @@ def read_training(
 
 
 def model_arrays(
-    model: Any, only: Iterable[tuple[str, ...]] | None = None
+    model: Any, sets: Iterable[FittedFeatureSet] | None = None
 ) -> dict[str, np.ndarray]:
-    """What :func:`compile_model` writes: every feature set ``model`` fitted (or those in
-    ``only``, without the training sample: a profile-cache entry), with ``meta`` as JSON."""
-    wanted = None if only is None else set(only)
-    sets = [f for f in model.feature_sets_.values() if wanted is None or f.features in wanted]
-    return model_arrays_of(model, sets, training=wanted is None)
-
-
-def model_arrays_of(
-    model: Any, sets: Iterable[FittedFeatureSet], training: bool = True
-) -> dict[str, np.ndarray]:
-    """The artifact's arrays for ``sets`` of ``model`` (with its training sample if asked)."""
+    """What :func:`compile_model` writes: ``sets`` (default: every feature set ``model`` fitted
+    in ``fit``), the model's facts and its training sample, with ``meta`` as JSON."""
     arrays: dict[str, np.ndarray] = {}
     infos = []
-    for index, fitted in enumerate(sets):
+    for index, fitted in enumerate(model.feature_sets_.values() if sets is None else sets):
         own, info = feature_set_arrays(fitted, f"set{index}.")
         arrays.update(own)
         infos.append(info)
@@ -290,9 +281,8 @@ def model_arrays_of(
         "scope": model.scope,
         "supervised": bool(model.supervised_),
     }
-    if training:
-        own, meta["training"] = training_arrays(model.training_sample())
-        arrays.update(own)
+    own, meta["training"] = training_arrays(model.training_sample())
+    arrays.update(own)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return arrays
 
@@ -346,8 +336,9 @@ class CompiledModel:
 
     @classmethod
     def from_model(cls, model: Any) -> CompiledModel:
-        """``model``'s artifact, compiled in memory (no file)."""
-        return cls(None, model_arrays(model))
+        """Every feature set ``model`` has fitted so far (in ``fit`` and on use), compiled in
+        memory with its training sample (no file)."""
+        return cls(None, model_arrays(model, model.fitted_sets()))
 
     @property
     def has_training(self) -> bool:

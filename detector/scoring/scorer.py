@@ -19,7 +19,6 @@ from detector.compiled.artifact import (
     CompiledFeatureSet,
     CompiledModel,
     feature_set_arrays,
-    model_arrays_of,
     profile_arrays,
 )
 from detector.features.catalogue import available_features
@@ -110,6 +109,7 @@ class Scorer:
 
 
 def compiled_scorer(model: Any, threads: int | None = None) -> Scorer:
-    """``model``'s fitted feature sets compiled in memory (with its training sample): scores equal the model's to float rounding (1e-9, tested), the same flags.
-    The result pickles (arrays only), e.g. for worker processes."""
-    return Scorer(CompiledModel(None, model_arrays_of(model, model.fitted_sets())), None, threads)
+    """``model``'s fitted feature sets compiled in memory, with its training sample: scores
+    equal the model's to float rounding (1e-9, tested), the same flags. The result pickles
+    (arrays only), e.g. for worker processes."""
+    return Scorer(CompiledModel.from_model(model), None, threads)
