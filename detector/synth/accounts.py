@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from detector.schema import ACCOUNT_COLUMNS
 from detector.synth.keyed_random import normal, permute, uniform
 from detector.synth.plan import WorldPlan
 from detector.synth.schema import DAY, HOUR, YEAR
@@ -231,15 +232,9 @@ def _creatorlike_profile(plan: WorldPlan, idx: np.ndarray, sb: int, followers: n
     }
 
 
-ATTR_COLUMNS = (
-    "followers",
-    "following",
-    "posts",
-    "has_avatar",
-    "is_private",
-    "is_verified",
-    "bio_length",
-)
+ATTR_COLUMNS = tuple(c for c in ACCOUNT_COLUMNS if c not in ("account_created_at", "username"))
+"""The contract's account traits the simulator draws per account (creation times and usernames
+are drawn apart)."""
 
 
 def account_attributes(plan: WorldPlan, idx: np.ndarray) -> dict[str, np.ndarray]:
