@@ -35,7 +35,7 @@ from detector.model.forest import DEFAULT_TREES
 from detector.model.formulas import above, model_input, score_matrix
 from detector.model.sample import FitSettings, TrainingSample
 from detector.reasons import reference_shares
-from detector.schema import parse_labels, validate_likes
+from detector.schema import like_key, parse_labels, validate_likes
 from detector.scoring.pipeline import report_likes
 from detector.scoring.scorer import Scorer, compiled_scorer
 
@@ -366,7 +366,7 @@ class AuthenticityModel(BaseEstimator):
         """Per-like output joined to the input keys: ids, time, score, suspicion, flagged."""
         likes = _validated(X)
         scored = self.score_features(build_like_features(likes, scope or self.scope).values)
-        keys = likes[["creator_id", "post_id", "liker_id", "liked_at"]]
+        keys = likes[like_key(likes)]
         out = pd.concat([keys, scored], axis=1)
         out.attrs.update(scored.attrs)
         return out

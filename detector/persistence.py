@@ -44,6 +44,7 @@ from detector.compiled.artifact import CompiledModel, compile_model
 from detector.errors import ModelError
 from detector.io import atomic_write, write_text
 from detector.output import staged
+from detector.schema import like_key
 from detector.scoring.profile_cache import ProfileCache, cache_folder
 from detector.scoring.scorer import Scorer
 
@@ -90,7 +91,7 @@ def sha256_file(path: str | Path) -> str:
 
 def data_fingerprint(likes: pd.DataFrame) -> str:
     """SHA-256 over the key columns of a likes table (order-sensitive), for provenance."""
-    keys = [c for c in ("creator_id", "post_id", "liker_id", "liked_at") if c in likes.columns]
+    keys = like_key(likes)
     hashed = pd.util.hash_pandas_object(likes[keys], index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 

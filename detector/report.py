@@ -26,10 +26,12 @@ import pandas as pd
 from detector.calibrate import corrected_share, effective_sizes, share_interval
 from detector.features import LikeFeatureSet, build_like_features
 from detector.features.arrays import first_rows, pair_codes
+from detector.features.catalogue import TIME_RESOLUTIONS
 from detector.features.coordination import burst_buckets, bursty_likes
+from detector.features.resolution import creator_resolutions, resolution_names
 from detector.features.timing import post_codes
 from detector.reasons import condition_shares, explain
-from detector.schema import impossible_times
+from detector.schema import impossible_times, like_key
 
 if TYPE_CHECKING:
     from detector.model.protocol import FeatureScorer
@@ -283,6 +285,8 @@ def largest_bursts(
     """
     post = post_codes(likes) if post is None else post
     creator = pd.factorize(likes["creator_id"])[0] if creator is None else creator
+    if cells is None and "liked_at" not in likes.columns:
+        cells = (np.zeros(len(likes), dtype=np.int64), np.zeros(len(likes), dtype=bool))
     bucket, bursty = cells if cells is not None else (burst_buckets(likes), None)
     if bursty is None:
         bursty = bursty_likes(post, bucket)
@@ -341,13 +345,17 @@ def _burst_sentence(row: object) -> str | None:
 
 
 def _post_table(
-    post: np.ndarray, flags: np.ndarray, liked_at: pd.Series
+    post: np.ndarray, flags: np.ndarray, liked_at: pd.Series | None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per post code (codes from 0 in order of first appearance): likes, share flagged, first
     and last like; and the first row of each post. Counted on the codes directly (as
     ``groupby(post, sort=False)`` would give them, several times faster)."""
     rows = first_rows(post)
     likes = np.bincount(post, minlength=len(rows))
+    if liked_at is None:  # no like times: the columns stay, empty
+        never = np.full(len(rows), np.datetime64("NaT", "ns"))
+        table = pd.DataFrame({"likes": likes, "flagged": _flagged(post, flags, likes, rows)})
+        return table.assign(first_like_at=never, last_like_at=never), rows
     ticks = liked_at.to_numpy("datetime64[ns]").view(np.int64)  # never missing in valid likes
     first = np.full(len(rows), np.iinfo(np.int64).max)
     last = np.full(len(rows), np.iinfo(np.int64).min)
@@ -356,12 +364,18 @@ def _post_table(
     table = pd.DataFrame(
         {
             "likes": likes,
-            "flagged": np.bincount(post, weights=flags, minlength=len(rows)) / likes,
+            "flagged": _flagged(post, flags, likes, rows),
             "first_like_at": _as_times(first, liked_at.dtype),
             "last_like_at": _as_times(last, liked_at.dtype),
         }
     )
     return table, rows
+
+
+def _flagged(
+    post: np.ndarray, flags: np.ndarray, likes: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    return np.bincount(post, weights=flags, minlength=len(rows)) / likes
 
 
 def _as_times(ticks: np.ndarray, dtype: Any) -> pd.Series:
@@ -425,7 +439,7 @@ def build_report(
     )
     creators["verdict"] = verdicts(share, low)
 
-    per_post, post_rows = _post_table(post, flags, likes["liked_at"])
+    per_post, post_rows = _post_table(post, flags, likes.get("liked_at"))
     per_post.insert(0, "creator_id", likes["creator_id"].take(post_rows).to_numpy())
     per_post.insert(1, "post_id", likes["post_id"].take(post_rows).to_numpy())
     per_post["inauthentic_share"] = np.round(
@@ -470,6 +484,14 @@ def build_report(
     creators["evidence"] = evidence
     creators["largest_burst_likes"] = bursts["likes"].fillna(0).astype(int).to_numpy()
     creators["largest_burst_minutes"] = bursts["minutes"].round(1).to_numpy()
+    levels = None if groups is None else groups.resolutions
+    if levels is None:
+        levels = creator_resolutions(likes, creator, post)
+    levels = levels[sizes.index.to_numpy()]
+    creators["time_resolution"] = resolution_names(levels)
+    for reasons, level in zip(creators["reasons"], levels, strict=True):
+        if TIME_NOTES.get(TIME_RESOLUTIONS[level]):
+            reasons.append(TIME_NOTES[TIME_RESOLUTIONS[level]])
 
     meta = {
         "features_used": scored.attrs["features"],
@@ -488,10 +510,18 @@ def build_report(
     }
     liked = None
     if include_likes:
-        liked = pd.concat(
-            [likes[["creator_id", "post_id", "liker_id", "liked_at"]], scored], axis=1
-        )
+        liked = pd.concat([likes[like_key(likes)], scored], axis=1)
     return CreatorReport(creators=creators, posts=per_post, likes=liked, meta=meta)
+
+
+TIME_NOTES: dict[str, str] = {
+    "none": "no like times (liked_at absent): timing and burst features left out",
+    "post": "liked_at has one instant per post: timing features left out",
+    "day": "liked_at has day resolution: timing features left out",
+    "hour": "liked_at has hour resolution: delays, gaps and bursts left out",
+    "minute": "liked_at has minute resolution: gaps between likes left out",
+}
+"""The reason a creator's report gives when its like times are coarser than seconds."""
 
 
 def combine_reports(reports: list[CreatorReport]) -> CreatorReport:

@@ -1,7 +1,8 @@
 """The data contract: column names, types, and validation with precise messages.
 
-One row per like. Required: ``creator_id``, ``post_id``, ``liker_id``, ``liked_at``.
-Optional: ``post_published_at``, ``creator_followers`` and the liker account attributes
+One row per like. Required: ``creator_id``, ``post_id``, ``liker_id``. Optional:
+``liked_at`` (most sources of likers give none; when given, every like has one),
+``post_published_at``, ``creator_followers`` and the liker account attributes
 (:data:`ACCOUNT_COLUMNS`), either on the likes table or in an accounts table keyed by
 ``account_id``. The label (``is_fake`` by default) is used for training and evaluation only.
 
@@ -20,7 +21,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 
 from detector.errors import SchemaError
 
-REQUIRED_COLUMNS: tuple[str, ...] = ("creator_id", "post_id", "liker_id", "liked_at")
+REQUIRED_COLUMNS: tuple[str, ...] = ("creator_id", "post_id", "liker_id")
 ID_COLUMNS: tuple[str, ...] = ("creator_id", "post_id", "liker_id")
 TIMESTAMP_COLUMNS: tuple[str, ...] = ("liked_at", "post_published_at", "account_created_at")
 COUNT_COLUMNS: tuple[str, ...] = (
@@ -42,7 +43,12 @@ ACCOUNT_COLUMNS: tuple[str, ...] = (
     "bio_length",
     "username",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("post_published_at", "creator_followers", *ACCOUNT_COLUMNS)
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "liked_at",
+    "post_published_at",
+    "creator_followers",
+    *ACCOUNT_COLUMNS,
+)
 CONTRACT_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 """Columns the engines read: everything else in the input never reaches the model."""
 DEFAULT_LABEL = "is_fake"
@@ -285,10 +291,13 @@ def validate_likes(
     for column in TIMESTAMP_COLUMNS:
         if column in out.columns:
             out[column] = parse_timestamps(out[column], source, column)
-    missing_time = np.flatnonzero(out["liked_at"].isna().to_numpy())
-    if missing_time.size:
+    missing_time = (
+        np.flatnonzero(out["liked_at"].isna().to_numpy()) if "liked_at" in out.columns else []
+    )
+    if len(missing_time):
         raise SchemaError(
-            f"{source}: column 'liked_at' row {missing_time[0] + 1}: value is missing"
+            f"{source}: column 'liked_at' row {missing_time[0] + 1}: value is missing "
+            f"(give every like its time, or leave the column out)"
         )
     for column in COUNT_COLUMNS:
         if column in out.columns:
@@ -358,7 +367,13 @@ def validate_account_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 LIKE_KEY: tuple[str, ...] = ("creator_id", "post_id", "liker_id", "liked_at")
-"""What makes a like one like: rows repeating all four are one like counted once."""
+"""What makes a like one like: rows repeating all four (the three ids, without ``liked_at``)
+are one like counted once."""
+
+
+def like_key(likes: pd.DataFrame) -> list[str]:
+    """The columns of :data:`LIKE_KEY` that ``likes`` has."""
+    return [c for c in LIKE_KEY if c in likes.columns]
 
 
 def repeated_likes(likes: pd.DataFrame) -> np.ndarray:
@@ -372,19 +387,36 @@ def repeated_likes(likes: pd.DataFrame) -> np.ndarray:
     # instant) pair repeats with integers, then compare the ids of those few alone (on busy
     # tables nearly every instant is shared, and comparing all the id text dominated reading)
     liker = pd.factorize(likes["liker_id"])[0].astype(np.uint64)
-    instant = likes["liked_at"].to_numpy("datetime64[ns]").view(np.uint64)
-    pair = pd.Series(instant * np.uint64(0x9E3779B97F4A7C15) + liker)  # wraps: a hash
+    if "liked_at" in likes.columns:
+        instant = likes["liked_at"].to_numpy("datetime64[ns]").view(np.uint64)
+        pair = pd.Series(instant * np.uint64(0x9E3779B97F4A7C15) + liker)  # wraps: a hash
+    else:
+        pair = pd.Series(liker)
     tied = pair.duplicated(keep=False).to_numpy()
     if tied.any():
-        candidates = likes.loc[tied, list(LIKE_KEY)] if not tied.all() else likes[list(LIKE_KEY)]
+        key = like_key(likes)
+        candidates = likes.loc[tied, key] if not tied.all() else likes[key]
         out[tied] = candidates.duplicated(keep="first").to_numpy()
     return out
 
 
+def like_instants(likes: pd.DataFrame) -> np.ndarray:
+    """The instant that stands for each like: ``liked_at``; without it, ``post_published_at``
+    (a like comes after its post: an account's age then is a lower bound of its age at the
+    like); NaT where neither is known."""
+    for column in ("liked_at", "post_published_at"):
+        if column in likes.columns:
+            return likes[column].to_numpy("datetime64[ns]")
+    return np.full(len(likes), np.datetime64("NaT", "ns"))
+
+
 def _before_like(likes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """``column``'s instants, and where they fall after the like (which cannot be true)."""
+    """``column``'s instants, and where they fall after the like (which cannot be true; never
+    known without ``liked_at`` for a post's publication)."""
     when = likes[column].to_numpy("datetime64[ns]")
-    liked = likes["liked_at"].to_numpy("datetime64[ns]")
+    if column == "post_published_at" and "liked_at" not in likes.columns:
+        return when, np.zeros(len(when), dtype=bool)
+    liked = like_instants(likes)
     return when, ~np.isnat(when) & (when > liked)
 
 

@@ -29,6 +29,7 @@ from detector.features.coordination import (
     creation_day_crowding,
     profile_twins,
 )
+from detector.features.timing import timing_features
 from detector.schema import creation_times, validate_likes
 from tests.conftest import use_path
 
@@ -56,7 +57,9 @@ def test_account_features_on_known_values(tiny_likes):
 
 
 def test_timing_features_on_known_values(tiny_likes):
-    values = features_of(tiny_likes)
+    # the timing features themselves (hand-written times on whole minutes would leave the gaps
+    # out of the feature set: see test_coarse_times_leave_finer_features_out)
+    values = timing_features(validate_likes(tiny_likes, "test"))
     # delays after publication: 0, 1 and 5 minutes; like 4 three hours after its post
     np.testing.assert_allclose(np.expm1(values["log_delay_minutes"]), [0, 1, 5, 60], atol=1e-9)
     # gap to the previous like on the same post; first likes fall back to the delay or mean gap
@@ -133,10 +136,12 @@ def test_likes_centuries_apart_keep_each_posts_neighbours_its_own(monkeypatch, p
     use_path(monkeypatch, path)
     likes = validate_likes(_timing_edge_cases(5, n=3000), "test")
     old = likes.iloc[:3].assign(creator_id="archive", post_id="old")
-    old["liked_at"] = pd.to_datetime(["1690-01-01 00:00", "1690-01-01 00:01", "1690-01-01 00:02"])
+    old["liked_at"] = pd.to_datetime(
+        ["1690-01-01 00:00:07", "1690-01-01 00:01:13", "1690-01-01 00:02:29"]
+    )
     old["liked_at"] = old["liked_at"].dt.tz_localize("UTC")
     late = likes.iloc[:1].assign(creator_id="archive", post_id="late")
-    late["liked_at"] = pd.Timestamp("2261-12-31", tz="UTC")
+    late["liked_at"] = pd.Timestamp("2261-12-31 00:00:05", tz="UTC")
     for frame in (old, late):
         frame["post_published_at"] = pd.NaT
     both = pd.concat([late, old, likes], ignore_index=True)  # the late post numbered first
@@ -161,7 +166,8 @@ def test_burst_density_is_high_inside_a_burst_and_near_one_for_steady_likes():
             "creator_id": "c",
             "post_id": "p",
             "liker_id": range(100),
-            "liked_at": np.arange(100) * 3600,  # one like an hour
+            # one like an hour, to the second
+            "liked_at": np.arange(100) * 3600 + np.random.default_rng(0).integers(0, 3600, 100),
         }
     )
     burst = steady.copy()
@@ -198,8 +204,15 @@ def test_a_column_counts_as_present_by_any_value_not_only_its_first(tiny_likes):
 
 
 def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_likes):
+    seconds = [
+        "2026-01-01T00:00:03",
+        "2026-01-01T00:01:11",
+        "2026-01-01T00:05:29",
+        "2026-01-02T08:00:41",
+    ]
+    to_the_second = tiny_likes.assign(liked_at=seconds)
     built = build_like_features(
-        validate_likes(tiny_likes[["creator_id", "post_id", "liker_id", "liked_at"]], "t")
+        validate_likes(to_the_second[["creator_id", "post_id", "liker_id", "liked_at"]], "t")
     )
     assert set(built.names) == {
         "log_delay_minutes",
@@ -214,6 +227,7 @@ def test_required_columns_alone_still_give_timing_and_footprint_features(tiny_li
         "log_liker_creator_likes",
         "log_liker_creator_bursts",
         "creator_burst_coordination",
+        "post_set_twins",
     }
 
 

@@ -23,8 +23,12 @@ from detector.features.arrays import IdCodes
 from detector.features.catalogue import (
     FEATURE_NAMES,
     FEATURES,
+    LIKE_INSTANT,
     SCOPES,
     SIDES,
+    TO_HOUR,
+    TO_MINUTE,
+    TO_SECOND,
     FeatureInfo,
     available_features,
     missing_inputs,
@@ -41,6 +45,7 @@ from detector.features.footprint import (
     footprint_features,
     liker_summary,
 )
+from detector.features.resolution import MINUTE, creator_resolutions, time_inputs
 from detector.features.timing import post_timeline, seconds, timing_features
 from detector.schema import REQUIRED_COLUMNS, check_required
 
@@ -86,6 +91,8 @@ class LikeGroups:
     post: np.ndarray
     bucket: np.ndarray
     bursty: np.ndarray
+    resolutions: np.ndarray | None = None
+    """Per creator code, what its ``liked_at`` resolves (:mod:`.resolution`)."""
 
 
 @dataclass
@@ -102,6 +109,8 @@ class PartitionFeatures:
     ids: IdCodes
     likes: pd.DataFrame = field(repr=False)
     """The partition's likes (a reference, not a copy)."""
+    resolutions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """Per creator code, what its ``liked_at`` resolves (:mod:`.resolution`)."""
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -124,7 +133,11 @@ def partition_features(
     partition's missing values are imputed as when the whole table is scored at once)."""
     check_required(likes, REQUIRED_COLUMNS, "likes")
     given = set(present or ())
+    ids = IdCodes.of(likes)
+    levels = creator_resolutions(likes, ids.creator, ids.post)
+    found = time_inputs(likes, levels)
     present = [c for c in likes.columns if c in given or _has_values(likes[c])]
+    present += [c for c in DERIVED_INPUTS_ORDER if c in given or c in found]
     usable = likes[[c for c in likes.columns if c in present]]
     accounts = usable[[c for c in present if c in _ACCOUNT_INPUTS]]
     # a like's account features depend on its row alone: for a large partition on a thread
@@ -133,18 +146,22 @@ def partition_features(
     with ThreadPoolExecutor(1, "detector-accounts") if apart else nullcontext() as beside:
         account = beside.submit(account_features, accounts) if beside is not None else None
         local: dict[str, np.ndarray] = {} if account is not None else account_features(accounts)
-        ids = IdCodes.of(likes)
         post = ids.post
-        bucket = burst_buckets(likes)
+        timed = "liked_at" in likes.columns
+        bucket = burst_buckets(likes) if timed else np.zeros(len(likes), dtype=np.int64)
         cells = burst_cells(post, bucket)
         bursty = bursty_likes(post, bucket, cells)
-        timeline = post_timeline(post, seconds(likes["liked_at"]))
-        local.update(timing_features(likes, post, ids.creator, timeline))
-        local.update(coordination_features(usable, post, ids, timeline))
+        # a burst is a run of minutes: never read into a creator's coarser times
+        if len(levels):
+            bursty &= levels[ids.creator] >= MINUTE
+        timeline = post_timeline(post, seconds(likes["liked_at"])) if timed else None
+        if timeline is not None and TO_HOUR in present:
+            local.update(timing_features(likes, post, ids.creator, timeline))
+        local.update(coordination_features(usable, post, ids, timeline, TO_MINUTE in present))
         local.update(creator_footprint_features(likes, bursty, post, bucket, ids, cells))
         if account is not None:
             local.update(account.result())
-    return PartitionFeatures(local, present, post, bucket, cells, bursty, ids, likes)
+    return PartitionFeatures(local, present, post, bucket, cells, bursty, ids, likes, levels)
 
 
 def _has_values(column: pd.Series) -> bool:
@@ -174,7 +191,14 @@ def finish_features(
     # one block per feature, not copied into one 2-D block: consolidating cost more than the
     # scorers' own copy of the columns they use
     values = pd.DataFrame({name: computed[name] for name in names}, index=likes.index, copy=False)
-    groups = LikeGroups(part.ids.creator, part.ids.creator_ids, part.post, part.bucket, part.bursty)
+    groups = LikeGroups(
+        part.ids.creator,
+        part.ids.creator_ids,
+        part.post,
+        part.bucket,
+        part.bursty,
+        part.resolutions,
+    )
     return LikeFeatureSet(values=values, missing=missing_inputs(part.present), groups=groups)
 
 
@@ -204,8 +228,11 @@ def _release_arrow_memory() -> None:
         pyarrow.default_memory_pool().release_unused()
 
 
+DERIVED_INPUTS_ORDER = (LIKE_INSTANT, TO_HOUR, TO_MINUTE, TO_SECOND)
+
 _ACCOUNT_INPUTS = {
     "liked_at",
+    "post_published_at",
     "account_created_at",
     "followers",
     "following",

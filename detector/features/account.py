@@ -11,15 +11,16 @@ import pandas as pd
 import pyarrow as pa
 
 from detector import _jit
-from detector.schema import creation_times
+from detector.schema import creation_times, like_instants
 
 SECONDS_PER_DAY = 86_400.0
 
 
 def account_age_days(likes: pd.DataFrame) -> np.ndarray:
-    """Age of the liking account when it liked, in days; unknown (NaN) where the creation time
-    is missing or falls after the like (:func:`detector.schema.creation_times`)."""
-    delta = likes["liked_at"].to_numpy("datetime64[ns]") - creation_times(likes)
+    """Age of the liking account when it liked (without like times, when the post was
+    published), in days; unknown (NaN) where either time is missing or the creation time falls
+    after the like (:func:`detector.schema.creation_times`)."""
+    delta = like_instants(likes) - creation_times(likes)
     days = delta.astype("timedelta64[s]").astype("float64") / SECONDS_PER_DAY
     days[np.isnat(delta)] = np.nan
     return days

@@ -7,9 +7,32 @@ features whose required columns are present.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from detector.schema import ACCOUNT_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+TIME_RESOLUTIONS: tuple[str, ...] = ("none", "post", "day", "hour", "minute", "second")
+"""What a creator's ``liked_at`` resolves, coarsest first: no like times at all; every like
+of a post at one instant (a collection or publication time copied onto each like); whole days,
+hours or minutes; seconds (or finer). Detected per creator (:mod:`.resolution`)."""
+LIKE_INSTANT = "like instant"
+"""Input that holds when some instant stands for the like: ``liked_at``, or, without it,
+``post_published_at`` (an account's age at publication: a like comes after it)."""
+TO_HOUR, TO_MINUTE, TO_SECOND = (f"liked_at to the {unit}" for unit in ("hour", "minute", "second"))
+"""Inputs that hold when ``liked_at`` resolves at least this unit within a creator's posts:
+features that need the unit require them, so coarser times leave those features out."""
+TIME_INPUTS: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "post": (),
+    "day": (),
+    "hour": (TO_HOUR,),
+    "minute": (TO_HOUR, TO_MINUTE),
+    "second": (TO_HOUR, TO_MINUTE, TO_SECOND),
+}
+"""The time inputs each resolution gives (each finer one all the coarser ones' too)."""
+DERIVED_INPUTS = frozenset((LIKE_INSTANT, TO_HOUR, TO_MINUTE, TO_SECOND))
+"""Inputs that are not columns but facts found in them."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +55,7 @@ _CATALOGUE = (
     FeatureInfo(
         "log_account_age_days",
         "log(1 + days)",
-        ("account_created_at",),
+        ("account_created_at", LIKE_INSTANT),
         "age of the liking account at the moment of the like",
         suspicious="low",
     ),
@@ -67,7 +90,7 @@ _CATALOGUE = (
     FeatureInfo(
         "log_posts_per_day",
         "log(1 + posts per day of account age)",
-        ("posts", "account_created_at"),
+        ("posts", "account_created_at", LIKE_INSTANT),
         "publishing rate over the account's life",
         suspicious="low",
     ),
@@ -100,25 +123,25 @@ _CATALOGUE = (
     FeatureInfo(
         "log_delay_minutes",
         "log(1 + minutes)",
-        (),
+        (TO_MINUTE,),
         "time from the post's publication (or, without post_published_at, its first like) to the like",
     ),
     FeatureInfo(
         "log_gap_seconds",
         "log(1 + seconds)",
-        (),
+        (TO_SECOND,),
         "time since the previous like on the same post (0 for likes in the same second)",
     ),
     FeatureInfo(
         "log_burst_density",
         "log(1 + ratio)",
-        (),
+        (TO_MINUTE,),
         "likes on the same post within 5 minutes either side, over the number the post's average rate predicts (both + 1)",
     ),
     FeatureInfo(
         "hour_offset",
         "hours 0-12",
-        (),
+        (TO_HOUR,),
         "distance of the like's hour of day from the creator's busiest hour (circular)",
     ),
     FeatureInfo(
@@ -147,26 +170,26 @@ _CATALOGUE += (
     FeatureInfo(
         "log_liker_creator_bursts",
         "log(1 + posts)",
-        (),
+        (TO_MINUTE,),
         "distinct posts of this creator on which the liker's like fell inside a burst",
     ),
     FeatureInfo(
         "creator_burst_coordination",
         "log(1 + bursts)",
-        (),
+        (TO_MINUTE,),
         "mean number of this creator's other bursts joined by the likers sharing this burst",
     ),
     FeatureInfo(
         "log_liker_burst_posts",
         "log(1 + posts)",
-        (),
+        (TO_MINUTE,),
         "distinct posts on which the liker's like fell inside a burst (farm jobs recur)",
         scope="batch",
     ),
     FeatureInfo(
         "burst_coordination",
         "log(1 + bursts)",
-        (),
+        (TO_MINUTE,),
         "mean number of other bursts joined by the likers sharing this like's burst",
         scope="batch",
     ),
@@ -179,7 +202,7 @@ _CATALOGUE += (
     FeatureInfo(
         "log_local_spike",
         "log(1 + ratio)",
-        (),
+        (TO_MINUTE,),
         "other likes on the post within 2.5 minutes, over what the surrounding 2 hours predict",
     ),
     FeatureInfo(
@@ -192,8 +215,20 @@ _CATALOGUE += (
     FeatureInfo(
         "profile_twins",
         "log(1 + percent)",
-        ("followers", "following", "posts", "account_created_at"),
+        ("followers", "following", "posts", "account_created_at", LIKE_INSTANT),
         "percent of the creator's likers whose coarse profile equals this liker's",
+    ),
+    FeatureInfo(
+        "trait_twins",
+        "log(1 + percent)",
+        ("followers", "following", "posts"),
+        "percent of the creator's likers whose coarse followers, following and posts equal this liker's",
+    ),
+    FeatureInfo(
+        "post_set_twins",
+        "log(1 + ratio)",
+        (),
+        "creator's likers who liked exactly the same 2 or more of its posts, over the number independent likers would",
     ),
 )
 
@@ -233,15 +268,34 @@ def missing_inputs(columns: set[str] | list[str]) -> dict[str, list[str]]:
     }
 
 
+def inputs_of(columns: Sequence[str], resolution: str = "second") -> tuple[str, ...]:
+    """The inputs a table with values in ``columns`` gives, its ``liked_at`` (if among them)
+    resolving ``resolution``: the columns and the facts found in them (:data:`DERIVED_INPUTS`)."""
+    present = tuple(columns)
+    if "liked_at" in present:
+        present += TIME_INPUTS[resolution]
+    if "liked_at" in present or "post_published_at" in present:
+        present += (LIKE_INSTANT,)
+    return present
+
+
+_NO_CREATION = tuple(c for c in OPTIONAL_COLUMNS if c != "account_created_at")
 COLUMN_PROFILES: dict[str, tuple[str, ...]] = {
-    "every column": OPTIONAL_COLUMNS,
-    "no account_created_at": tuple(c for c in OPTIONAL_COLUMNS if c != "account_created_at"),
-    "traits only": ACCOUNT_COLUMNS,
-    "ids and times only": (),
+    "every column": inputs_of(OPTIONAL_COLUMNS),
+    "no account_created_at": inputs_of(_NO_CREATION),
+    "traits only": inputs_of(("liked_at", *ACCOUNT_COLUMNS)),
+    "ids and times only": inputs_of(("liked_at",)),
+    "traits, no like times": inputs_of(ACCOUNT_COLUMNS),
+    "traits without creation date, no like times": inputs_of(
+        tuple(c for c in ACCOUNT_COLUMNS if c != "account_created_at")
+    ),
+    "every column, times to the day": inputs_of(OPTIONAL_COLUMNS, "day"),
+    "ids and times to the day": inputs_of(("liked_at",), "day"),
 }
-"""The optional columns of the profiles real sources give (besides the required ones): a full
-export; likers' profiles without a creation date (as Instagram's come); account traits without
-post times or creator facts (as API user objects come); and bare like events. A model fits
+"""The inputs (besides the ids) of the profiles real sources give: a full export; likers'
+profiles without a creation date (as Instagram's come); account traits with like times; bare
+like events; likers of a post with their profiles but no like time (X's liking users, with a
+creation date; Instagram's, without); exports and reviews with day-level dates. A model fits
 their feature sets in ``fit`` and its artifact carries them compiled."""
 
 

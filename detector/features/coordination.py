@@ -25,6 +25,7 @@ import pandas as pd
 from detector._sorted import window_counts
 from detector.features.arrays import (
     IdCodes,
+    distinct,
     distinct_inverse,
     distinct_per_group,
     first_rows,
@@ -32,7 +33,7 @@ from detector.features.arrays import (
     row_codes,
 )
 from detector.features.timing import PostTimeline, neighbour_counts, post_timeline, seconds
-from detector.schema import creation_times
+from detector.schema import creation_times, like_instants
 
 BUCKET_SECONDS = 600
 BURST_MIN_LIKES = 5
@@ -151,18 +152,21 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
 
 
 PROFILE_COLUMNS = ("followers", "following", "posts", "account_created_at")
+TRAIT_COLUMNS = ("followers", "following", "posts")
 
 
-def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
+def _profile_cells(
+    likes: pd.DataFrame, columns: tuple[str, ...] = PROFILE_COLUMNS
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Log-binned cell of each profile column, and where any of them is missing (cell 0)."""
     cells = []
     missing = np.zeros(len(likes), dtype=bool)
-    for column in PROFILE_COLUMNS:
+    for column in columns:
         if column == "account_created_at":
             created = creation_times(likes)
-            values = (likes["liked_at"].to_numpy("datetime64[ns]") - created).astype(
-                "timedelta64[s]"
-            ).astype(float) / 86_400.0
+            values = (like_instants(likes) - created).astype("timedelta64[s]").astype(
+                float
+            ) / 86_400.0
             values[np.isnat(created)] = np.nan
         else:
             values = likes[column].to_numpy(dtype=float)
@@ -171,14 +175,65 @@ def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
     return cells, missing
 
 
-def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
+def profile_twins(
+    likes: pd.DataFrame, ids: IdCodes | None = None, columns: tuple[str, ...] = PROFILE_COLUMNS
+) -> np.ndarray:
     """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
     ids = IdCodes.of(likes) if ids is None else ids
-    cells, missing = _profile_cells(likes)
+    cells, missing = _profile_cells(likes, columns)
     twins = distinct_per_group(row_codes([ids.creator, *cells]), ids.liker)
     out = np.log1p(100.0 * (twins - 1) / np.maximum(_creator_likers(ids), 1))
     out[missing] = np.nan
     return out
+
+
+_SET_HASH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mixed(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each integer code (splitmix64's finaliser): sums of hashes of distinct
+    codes tell sets apart (a collision among a creator's likers is vanishingly rare)."""
+    with np.errstate(over="ignore"):
+        z = codes.astype(np.uint64) * _SET_HASH + _SET_HASH
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def post_set_twins(likes: pd.DataFrame, post: np.ndarray, ids: IdCodes | None = None) -> np.ndarray:
+    """Per like, how many other likers of its creator liked exactly the same set of its posts
+    (two or more), over the number expected if likers chose posts independently, each post
+    with its share of the creator's likers: accounts run together like the same posts, again
+    and again (CopyCatch's lockstep, without the times). Counted by hashing each liker's set,
+    never by comparing pairs of likers."""
+    ids = IdCodes.of(likes) if ids is None else ids
+    out = np.zeros(len(likes))
+    if len(likes) == 0:
+        return out
+    pair = _pair_codes(ids)
+    width = np.int64(int(post.max()) + 1)
+    liked = distinct(pair.astype(np.int64) * width + post)  # each liker's posts, once each
+    owner, on = liked // width, liked % width
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    size = np.diff(starts, append=len(owner))
+    set_hash = np.add.reduceat(_mixed(on), starts)
+    creator_of_post = np.zeros(int(width), dtype=np.int64)
+    creator_of_post[post] = ids.creator - ids.creator.min()
+    creator = creator_of_post[on[starts]]
+    likers = np.bincount(creator)  # distinct likers of each creator
+    # each post's share of its creator's likers, kept off 0 and 1
+    share = (np.bincount(on, minlength=int(width)) + 0.5) / (likers[creator_of_post] + 1.0)
+    logit = np.log(share) - np.log1p(-share)
+    none_liked = np.bincount(creator_of_post, weights=np.log1p(-share), minlength=len(likers))
+    log_chance = np.add.reduceat(logit[on], starts) + none_liked[creator]
+    expected = (likers[creator] - 1) * np.exp(log_chance)
+    key = set_hash ^ _mixed(creator.astype(np.int64) * 4096 + np.minimum(size, 4095))
+    group, _ = pd.factorize(key)
+    same = np.bincount(group)[group]
+    twins = np.where(size >= 2, np.log1p((same - 1) / (expected + 1.0)), 0.0)
+    where = np.empty(int(owner.max()) + 1)
+    where[owner[starts]] = twins
+    return where[pair]
 
 
 def coordination_features(
@@ -186,12 +241,18 @@ def coordination_features(
     post: np.ndarray,
     ids: IdCodes | None = None,
     timeline: PostTimeline | None = None,
+    to_the_minute: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Every coordination feature that needs only the partition's own creators."""
+    """Every coordination feature that needs only the partition's own creators: the spike
+    needs ``timeline`` and times ``to_the_minute``."""
     ids = IdCodes.of(likes) if ids is None else ids
-    out = {"log_local_spike": local_spike(likes, post, timeline)}
+    out = {"post_set_twins": post_set_twins(likes, post, ids)}
+    if to_the_minute and "liked_at" in likes.columns:
+        out["log_local_spike"] = local_spike(likes, post, timeline)
     if "account_created_at" in likes.columns:
         out["creation_day_crowding"] = creation_day_crowding(likes, ids)
     if all(c in likes.columns for c in PROFILE_COLUMNS):
         out["profile_twins"] = profile_twins(likes, ids)
+    if all(c in likes.columns for c in TRAIT_COLUMNS):
+        out["trait_twins"] = profile_twins(likes, ids, TRAIT_COLUMNS)
     return out

@@ -41,8 +41,9 @@ from detector.features import (
     finish_features,
     partition_features,
 )
-from detector.features.arrays import first_rows
-from detector.features.catalogue import FEATURES_INPUTS, SCOPES
+from detector.features.arrays import first_rows, pair_codes
+from detector.features.catalogue import FEATURES_INPUTS, SCOPES, TIME_INPUTS, TIME_RESOLUTIONS
+from detector.features.resolution import creator_resolutions, time_inputs
 from detector.report import CreatorReport, build_report, combine_reports, in_id_order
 from detector.schema import (
     ACCOUNTS_MATCHED,
@@ -141,10 +142,13 @@ def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
         for c in likes.columns
         if c in FEATURES_INPUTS and likes[c].hasnans and likes[c].notna().any()
     ]
-    if not partial or len(likes) == 0:
+    if len(likes) == 0:
         return None
     creator, creator_ids = pd.factorize(likes["creator_id"])
     if len(creator_ids) < 2 or (creator < 0).any():
+        return None
+    tiers = _time_tiers(likes, creator)
+    if not partial and len(np.unique(tiers)) < 2:
         return None
     has = np.column_stack(
         [
@@ -152,6 +156,7 @@ def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
             > 0
             for c in partial
         ]
+        + [tiers]
     )
     kinds, kind_of_creator = np.unique(has, axis=0, return_inverse=True)
     if len(kinds) == 1:
@@ -159,6 +164,17 @@ def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
     kind = kind_of_creator.reshape(-1)[creator]
     fullest_first = np.argsort(-kinds.sum(axis=1), kind="stable")  # its meta leads
     return [np.flatnonzero(kind == k) for k in fullest_first]
+
+
+def _time_tiers(likes: pd.DataFrame, creator: np.ndarray) -> np.ndarray:
+    """Per creator code, how many time inputs its ``liked_at`` gives (creators alike in them
+    have the same timing features; see :mod:`detector.features.resolution`)."""
+    if "liked_at" not in likes.columns:
+        return np.zeros(int(creator.max()) + 1, dtype=np.int8)
+    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
+    levels = creator_resolutions(likes, creator, post)
+    tiers = np.array([len(TIME_INPUTS[name]) for name in TIME_RESOLUTIONS], dtype=np.int8)
+    return tiers[levels]
 
 
 def first_pass(likes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -418,8 +434,10 @@ def report_in_slices(
         present = _present_everywhere(likes, slices)
         if present is None:
             return None
-    model.prepare(present, scope)  # fitted or laid out here once, not by each thread
     parts = [_slice_of(likes, rows) for rows in slices]
+    found = map_threads(lambda part: _time_inputs_of(part[0]), parts, threads)
+    present += sorted(set().union(*found))
+    model.prepare(present, scope)  # fitted or laid out here once, not by each thread
     table, kept = None, [None] * len(parts)
     if scope == "batch":  # pass 1's partition features are kept for pass 2 (in memory)
         kept = list(map_threads(lambda part: _summarised(part[0], present), parts, threads))
@@ -444,6 +462,15 @@ def report_in_slices(
     if report.likes is not None:  # in table order: the table's own index, as one pass keeps it
         report.likes.index = likes.index
     return report
+
+
+def _time_inputs_of(likes: pd.DataFrame) -> list[str]:
+    """The time inputs a slice's likes give: the slices' together are the table's (the finest
+    of its creators'); in creator scope its creators are alike in them (grouped by
+    :func:`presence_groups`)."""
+    creator = pd.factorize(likes["creator_id"])[0]
+    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
+    return time_inputs(likes, creator_resolutions(likes, creator, post))
 
 
 def _any(column: pd.Series) -> bool:
