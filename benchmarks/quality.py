@@ -113,6 +113,7 @@ def detector_scores(
             "low": creators["inauthentic_share_low"].astype(float),
             "high": creators["inauthentic_share_high"].astype(float),
             "flagged": creators["verdict"] != "authentic",
+            "verdict": creators["verdict"].astype(str),
         }
     )
     return MethodScores(
@@ -383,6 +384,136 @@ def run_real_pools(args: argparse.Namespace, shipped: Any, timings: dict[str, fl
         pools[name] = entry
     timings["real_pools"] = time.perf_counter() - start
     return {"status": "ok", "path": str(root), "pools": pools}
+
+
+# ----------------------------------------------------------------------------- coarse times
+TIME_VARIANTS: tuple[str, ...] = ("exact times", "day resolution", "no like times")
+"""Part 3's variants of each world: as built; every time (likes and posts) cut to its UTC day,
+as date-only exports give them; and no ``liked_at`` at all, as lists of a post's likers come
+(post publication times kept: a user has their own posts' times)."""
+
+
+def coarsened(likes: pd.DataFrame, variant: str) -> pd.DataFrame:
+    """``likes`` as the variant gives them (a copy; labels untouched)."""
+    if variant == "exact times":
+        return likes
+    if variant == "no like times":
+        return likes.drop(columns=["liked_at"])
+    out = likes.copy()
+    for column in ("liked_at", "post_published_at"):
+        if column in out.columns:
+            out[column] = out[column].dt.floor("D")
+    return out
+
+
+def decision_figures(method: MethodScores, creators: pd.DataFrame) -> dict[str, float]:
+    """Verdict figures: clean creators called ``inflated``; creators with at least 35% bought
+    likes called ``authentic`` (NaN for a method without verdicts)."""
+    if not method.available or "verdict" not in method.creators.columns:
+        return {"clean_inflated": float("nan"), "heavy_authentic": float("nan")}
+    joined = creators[["creator_id", "inauthentic_share"]].merge(
+        method.creators, on="creator_id", how="left", validate="one_to_one"
+    )
+    clean = joined["inauthentic_share"] == 0
+    heavy = joined["inauthentic_share"] >= 0.35
+    return {
+        "clean_inflated": float((joined.loc[clean, "verdict"] == "inflated").mean()),
+        "heavy_authentic": float((joined.loc[heavy, "verdict"] == "authentic").mean())
+        if heavy.any()
+        else float("nan"),
+    }
+
+
+def coarse_time_worlds(args: argparse.Namespace) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Part 3's worlds: the simulated test world, and one world of test creators (farm timing)
+    per real pool found (none when the shared folder is absent)."""
+    log(f"coarse times: simulated world ({args.creators} creators, seed {args.test_seed})")
+    likes, creators = generate_world(args.creators, args.test_seed)
+    worlds = {"simulated": (validated(likes, "simulated world", label=True), creators)}
+    root = resolve_shared_datasets(args.shared_datasets)
+    if args.skip_real_pools or not root.is_dir():
+        return worlds
+    for index, (name, info) in enumerate(POOLS.items()):
+        try:
+            accounts = info.loader(root)
+        except (OSError, ValueError, KeyError) as error:
+            log(f"coarse times: pool {name} skipped ({error})")
+            continue
+        _, second = split_accounts(accounts, seed=args.pool_seed + index)
+        seed = 1000 * (args.pool_seed + 1) + 10 * index + 5
+        log(f"coarse times: building {args.pool_creators} creators of pool {name}")
+        likes, creators = build_pool_world(
+            second, n_creators=args.pool_creators, timing="farm", seed=seed, prefix="r"
+        )
+        worlds[name] = (validated(likes, f"{name} creators", label=True), creators)
+    return worlds
+
+
+def run_coarse_times(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
+    """The shipped model (creator and batch scope) and the rule of thumb on every world of
+    :func:`coarse_time_worlds` in each of :data:`TIME_VARIANTS`."""
+    start = time.perf_counter()
+    out: dict[str, Any] = {}
+    for world, (likes, creators) in coarse_time_worlds(args).items():
+        out[world] = {
+            "creators": len(creators),
+            "inflated": int((creators["inauthentic_share"] > 0).sum()),
+        }
+        for variant in TIME_VARIANTS:
+            log(f"coarse times: {world}, {variant}")
+            table = unlabelled(coarsened(likes, variant))
+            methods = {
+                "detector_shipped": detector_scores("detector_shipped", shipped, table),
+                "detector_shipped/batch_scope": detector_scores(
+                    "detector_shipped/batch_scope", shipped, table, "batch"
+                ),
+                "rule_of_thumb": baselines.rule_of_thumb(table),
+            }
+            out[world][variant] = {
+                name: {
+                    **_method_record(method, pool_metrics(method, likes, creators)),
+                    **decision_figures(method, creators),
+                }
+                for name, method in methods.items()
+            }
+    timings["coarse_times"] = time.perf_counter() - start
+    return out
+
+
+def coarse_time_table(result: dict) -> str:
+    """Markdown table of part 3."""
+    header = [
+        "world",
+        "times",
+        "method",
+        "creator ROC AUC",
+        "share MAE",
+        "90% coverage",
+        "clean inflated",
+        "clean flagged",
+        ">=35% called authentic",
+    ]
+    rows = []
+    for world, entry in result.items():
+        for variant in TIME_VARIANTS:
+            for name, rec in entry[variant].items():
+                if not rec.get("available", True):
+                    continue
+                rows.append(
+                    [
+                        world,
+                        variant,
+                        name,
+                        rec.get("creator_roc_auc"),
+                        rec.get("share_mae"),
+                        rec.get("interval_coverage"),
+                        rec.get("clean_inflated"),
+                        rec.get("clean_flagged"),
+                        rec.get("heavy_authentic"),
+                    ]
+                )
+    title = "Coarse times: the shipped model as is, like times exact, cut to the day, or absent"
+    return "\n".join([title, "", _table(header, rows)])
 
 
 # ----------------------------------------------------------------------------- output
@@ -683,6 +814,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-real-pools", action="store_true", help="skip part 2 (the real account pools)"
     )
+    parser.add_argument(
+        "--coarse-times-only",
+        action="store_true",
+        help="run part 3 alone (the shipped model on worlds with coarse or no like times)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args(argv)
     if args.creators is None:
@@ -711,6 +847,12 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in read_sidecar(model_path).items()
         if k in ("created_at", "sha256", "training")
     }
+    if args.coarse_times_only:
+        coarse = run_coarse_times(args, shipped, timings)
+        print(coarse_time_table(coarse), flush=True)
+        return _write_result(
+            args, argv, started, wall, timings, model_path, shipped_info, {"coarse_times": coarse}
+        )
     worlds = simulated_worlds(args, timings)
     sim = run_simulated(args, shipped, timings, worlds)
     print(simulated_tables(sim), flush=True)
@@ -725,6 +867,24 @@ def main(argv: list[str] | None = None) -> int:
     else:
         real = run_real_pools(args, shipped, timings)
     print("\n" + pool_tables(real), flush=True)
+    coarse = run_coarse_times(args, shipped, timings)
+    print("\n" + coarse_time_table(coarse), flush=True)
+    parts = {"simulated": sim, "label_fractions": fractions, "real_pools": real}
+    parts["coarse_times"] = coarse
+    return _write_result(args, argv, started, wall, timings, model_path, shipped_info, parts)
+
+
+def _write_result(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    started: dt.datetime,
+    wall: float,
+    timings: dict[str, float],
+    model_path: Path,
+    shipped_info: dict[str, Any],
+    parts: dict[str, Any],
+) -> int:
+    """Write the JSON of the parts run, with how and where they ran."""
     timings["total"] = time.perf_counter() - wall
     result = {
         "command": "python " + " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]])
@@ -735,9 +895,7 @@ def main(argv: list[str] | None = None) -> int:
         "git": git_state(),
         "shipped_model": {"path": str(model_path), **shipped_info},
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
-        "simulated": sim,
-        "label_fractions": fractions,
-        "real_pools": real,
+        **parts,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.output.with_name(f".{args.output.name}.{os.getpid()}.tmp")

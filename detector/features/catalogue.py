@@ -219,12 +219,6 @@ _CATALOGUE += (
         "percent of the creator's likers whose coarse profile equals this liker's",
     ),
     FeatureInfo(
-        "trait_twins",
-        "log(1 + percent)",
-        ("followers", "following", "posts"),
-        "percent of the creator's likers whose coarse followers, following and posts equal this liker's",
-    ),
-    FeatureInfo(
         "post_set_twins",
         "log(1 + ratio)",
         (),

@@ -152,16 +152,13 @@ def creation_day_crowding(likes: pd.DataFrame, ids: IdCodes | None = None) -> np
 
 
 PROFILE_COLUMNS = ("followers", "following", "posts", "account_created_at")
-TRAIT_COLUMNS = ("followers", "following", "posts")
 
 
-def _profile_cells(
-    likes: pd.DataFrame, columns: tuple[str, ...] = PROFILE_COLUMNS
-) -> tuple[list[np.ndarray], np.ndarray]:
+def _profile_cells(likes: pd.DataFrame) -> tuple[list[np.ndarray], np.ndarray]:
     """Log-binned cell of each profile column, and where any of them is missing (cell 0)."""
     cells = []
     missing = np.zeros(len(likes), dtype=bool)
-    for column in columns:
+    for column in PROFILE_COLUMNS:
         if column == "account_created_at":
             created = creation_times(likes)
             values = (like_instants(likes) - created).astype("timedelta64[s]").astype(
@@ -175,12 +172,10 @@ def _profile_cells(
     return cells, missing
 
 
-def profile_twins(
-    likes: pd.DataFrame, ids: IdCodes | None = None, columns: tuple[str, ...] = PROFILE_COLUMNS
-) -> np.ndarray:
+def profile_twins(likes: pd.DataFrame, ids: IdCodes | None = None) -> np.ndarray:
     """Share of a creator's likers in the same coarse profile cell (log-binned), scaled by 100."""
     ids = IdCodes.of(likes) if ids is None else ids
-    cells, missing = _profile_cells(likes, columns)
+    cells, missing = _profile_cells(likes)
     twins = distinct_per_group(row_codes([ids.creator, *cells]), ids.liker)
     out = np.log1p(100.0 * (twins - 1) / np.maximum(_creator_likers(ids), 1))
     out[missing] = np.nan
@@ -253,6 +248,4 @@ def coordination_features(
         out["creation_day_crowding"] = creation_day_crowding(likes, ids)
     if all(c in likes.columns for c in PROFILE_COLUMNS):
         out["profile_twins"] = profile_twins(likes, ids)
-    if all(c in likes.columns for c in TRAIT_COLUMNS):
-        out["trait_twins"] = profile_twins(likes, ids, TRAIT_COLUMNS)
     return out
