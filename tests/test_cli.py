@@ -198,7 +198,7 @@ def _one_line_error(result, *fragments):
 def test_bad_inputs_give_one_line_and_exit_1(tmp_path, world_dir, model_path):
     good = pd.read_csv(world_dir / "likes.csv").head(50)
     cases = {
-        "missing.csv": (good.drop(columns=["liker_id", "liked_at"]), ["'liker_id', 'liked_at'"]),
+        "missing.csv": (good.drop(columns=["post_id", "liker_id"]), ["'post_id', 'liker_id'"]),
         "time.csv": (
             good.assign(liked_at=["soon"] + list(good["liked_at"][1:])),
             ["liked_at", "row 1", "soon"],
