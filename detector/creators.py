@@ -18,6 +18,8 @@ table itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -150,7 +152,7 @@ def creator_fact_counts(likes: pd.DataFrame, partition: bool = False) -> dict[st
     return {k: int(v) for k, v in counts.items() if not partition or k in PARTITION_COUNTS}
 
 
-def count_unused_facts(meta: dict, creators: pd.DataFrame | None) -> None:
+def count_unused_facts(meta: dict[str, Any], creators: pd.DataFrame | None) -> None:
     """Add to ``meta["input"]`` how many rows of the (validated) creators table had no likes,
     once the partitions' ``creators_with_facts`` are added up."""
     counts = meta.get("input", {})
@@ -158,7 +160,7 @@ def count_unused_facts(meta: dict, creators: pd.DataFrame | None) -> None:
         counts["creator_facts_unused"] = len(creators) - int(counts["creators_with_facts"])
 
 
-def creator_fact_messages(meta: dict) -> tuple[list[str], list[str]]:
+def creator_fact_messages(meta: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Warnings and notes for the user about the creators table's match with the likes."""
     counts = meta.get("input", {})
     warnings, notes = [], []
