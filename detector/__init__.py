@@ -5,8 +5,9 @@ Public API::
     from detector import AuthenticityModel, load_model, load_likes, generate_world
 
     model = load_model()                      # the shipped default model
-    report = model.report(likes_dataframe)    # CreatorReport: .creators, .posts, .to_json()
-    per_like = model.score_likes(likes_dataframe)
+    likes = load_likes("likes.csv", creator_facts="creators.csv")  # creators table optional
+    report = model.report(likes)              # CreatorReport: .creators, .posts, .to_json()
+    per_like = model.score_likes(likes)
     mine, metrics = adapt(model, likes_of_clean_creators)   # another platform, no fake label
 
 Heavy or optional pieces (Dask, the simulator) are imported lazily.
@@ -30,6 +31,7 @@ __all__ = [
     "adapt",
     "build_like_features",
     "generate_world",
+    "join_creators",
     "load_likes",
     "load_model",
     "save_model",
@@ -47,6 +49,7 @@ _LAZY = {
     "build_like_features": "detector.features",
     "LikeScorer": "detector.model.forest",
     "generate_world": "detector.synth",
+    "join_creators": "detector.creators",
     "load_likes": "detector.io",
     "load_model": "detector.persistence",
     "save_model": "detector.persistence",
@@ -57,6 +60,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from detector.api import score_creators
+    from detector.creators import join_creators
     from detector.errors import DetectorError, ModelError, SchemaError
     from detector.estimator import AuthenticityModel
     from detector.features import build_like_features

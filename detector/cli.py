@@ -90,10 +90,15 @@ def _engine_messages() -> Iterator[None]:
 def _say_warnings(report: Any) -> None:
     """Show what the input checks counted (duplicates dropped, impossible times taken as
     unknown, likers missing from the accounts table), one ``warning:`` line each."""
-    from detector.report import input_warnings  # cold start: pandas only once a report exists
+    # cold start: pandas only once a report exists
+    from detector.creators import creator_fact_messages
+    from detector.report import input_warnings
 
-    for line in input_warnings(report.meta):
+    facts_warnings, facts_notes = creator_fact_messages(report.meta)
+    for line in [*input_warnings(report.meta), *facts_warnings]:
         _say(f"warning: {line}")
+    for line in facts_notes:
+        _say(f"note: {line}")
 
 
 @contextmanager
@@ -180,8 +185,10 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
 
     width = _table_width()
     table = Table(title="Creator authenticity", title_justify="left")
+    facts = [name for name in ("category", "platform") if name in creators.columns]
     for column in (
         "creator",
+        *facts,
         "likes",
         "authenticity",
         "inauthentic (90% interval)",
@@ -193,6 +200,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
         reason = row.reasons[1] if len(row.reasons) > 1 else row.reasons[0]
         table.add_row(
             str(row.creator_id),
+            *[_cell(getattr(row, name)) for name in facts],
             f"{row.likes:,}",
             f"{row.authenticity:.1f}",
             f"{row.inauthentic_share:.1%} ({row.inauthentic_share_low:.1%}-{row.inauthentic_share_high:.1%})",
@@ -206,6 +214,11 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     _say(f"features used: {used}")
     _say(f"features left out (input column absent): {missing}")
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A text fact as a table cell: empty where it is missing (pandas' NA is not a str)."""
+    return value if isinstance(value, str) else ""
 
 
 def _table_width() -> int:
@@ -260,6 +273,7 @@ def _score_with_engine(
     partitions: int | None,
     scope: str,
     json_output: Path | None = None,
+    creator_facts: Path | None = None,
 ) -> Any:
     """Score with the chunked or the Dask engine, from the compiled arrays as the memory
     engine does. The chunked engine streams ``likes_output`` itself, and writes
@@ -278,6 +292,7 @@ def _score_with_engine(
             json_output=json_output,
             accounts=accounts,
             creators=creator or None,
+            creator_facts=creator_facts,
             scope=scope,
         )
     from detector.engines.dask_engine import dask_client, read_likes_dask, score_dask
@@ -291,6 +306,7 @@ def _score_with_engine(
             include_likes=likes_output is not None,
             accounts=accounts,
             creators=creator or None,
+            creator_facts=creator_facts,
             npartitions=partitions,
             scope=scope,
             source=str(file),
@@ -333,6 +349,15 @@ def score(
         Path | None,
         typer.Option(
             metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
+        ),
+    ] = None,
+    creator_facts: Annotated[
+        Path | None,
+        typer.Option(
+            "--creators",
+            metavar="FILE",
+            help="Creators table keyed by creator_id (followers, category, platform), "
+            "joined on creator_id.",
         ),
     ] = None,
     model: Annotated[
@@ -402,6 +427,8 @@ def score(
     """Score creators: how authentic their likes are, with an interval and reasons.
 
     Example: detector score datasets/sample/likes.csv --format json --output report.json
+
+    Example: detector score likes.csv --creators creators.csv --format csv
     """
     if scheduler is not None and engine is not Engine.dask:
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
@@ -435,6 +462,7 @@ def score(
                         partitions,
                         scope.value,
                         json_output,
+                        creator_facts,
                     )
                 _say_warnings(report)
                 _write_score_outputs(
@@ -452,7 +480,7 @@ def score(
 
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
-        likes = load_likes(file, accounts, creators=creator)
+        likes = load_likes(file, accounts, creators=creator, creator_facts=creator_facts)
         _say_notes(likes)
         likes.attrs["detector_validated"] = True
         fitted = load_scorer(model)

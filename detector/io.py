@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pandas._libs.parsers import STR_NA_VALUES
 
+from detector.creators import join_creators, validate_creators
 from detector.errors import InputFormatError, SchemaError
 from detector.output import atomic_write
 from detector.schema import (
@@ -216,13 +217,15 @@ def load_likes(
     label_column: str | None = None,
     stdin: IO[str] | None = None,
     creators: Sequence[str] | None = None,
+    creator_facts: str | Path | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Read, validate and join a likes table (and optional accounts table).
+    """Read, validate and join a likes table (and optional accounts and creators tables).
 
     ``label_column`` may be on either table; it is required when given. ``creators`` keeps
     only their likes (before the accounts are joined, so that how many likers the accounts
-    table has is counted on them). Notes from reading (header names stripped) are in
-    ``result.attrs["notes"]`` for the caller to show.
+    table has is counted on them). ``creator_facts`` is a creators table (path or DataFrame,
+    :func:`detector.creators.join_creators`). Notes from reading (header names stripped) are
+    in ``result.attrs["notes"]`` for the caller to show.
     """
     source = "<stdin>" if str(path) == "-" else str(path)
     likes_label = None
@@ -252,8 +255,24 @@ def load_likes(
             likes[label_column] = parse_labels(likes[label_column], str(accounts), label_column)
     elif label_column is not None and likes_label is None:
         raise SchemaError(f"{source}: label column '{label_column}' not found")
+    if creator_facts is not None:
+        facts = read_creators(creator_facts)
+        notes += facts.attrs.get("notes", [])
+        likes = join_creators(likes, facts, likes_source=source)
     likes.attrs["notes"] = notes
     return likes
+
+
+def read_creators(creators: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """A creators table (path or DataFrame) read and validated once
+    (:func:`detector.creators.validate_creators`), for every partition's join; notes from
+    reading it are in ``attrs["notes"]``."""
+    if isinstance(creators, pd.DataFrame):
+        return validate_creators(creators)
+    table = read_table(creators)
+    facts = validate_creators(table, str(creators))
+    facts.attrs["notes"] = list(table.attrs.get("notes", []))
+    return facts
 
 
 def write_text(path: str | Path, text: str, overwrite: bool = True) -> Path:

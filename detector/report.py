@@ -5,7 +5,8 @@ Per creator (JSON field names are a contract): ``creator_id``, ``likes``, ``auth
 ``inauthentic_share_interval`` ([low, high], 90%, method in :mod:`detector.calibrate`),
 ``authentic_likes``, ``verdict``, ``reasons`` and ``posts`` (the per-post breakdown); with
 ``creator_followers`` also ``engagement_rate`` and ``authentic_engagement_rate`` (likes per post
-over followers, all likes and authentic likes only).
+over followers, all likes and authentic likes only); with a creators table
+(:mod:`detector.creators`) also its ``category`` and ``platform``, after ``creator_id``.
 
 Verdict cut-offs: ``authentic`` when the estimated inauthentic share is below 10%;
 ``inflated`` when it is at least 25% and the interval's lower end is at least 10%;
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from detector.calibrate import corrected_share, effective_sizes, share_interval
+from detector.creators import REPORTED_FACTS
 from detector.features import LikeFeatureSet, build_like_features
 from detector.features.arrays import first_rows, pair_codes
 from detector.features.catalogue import TIME_RESOLUTIONS
@@ -385,6 +387,21 @@ def _as_times(ticks: np.ndarray, dtype: Any) -> pd.Series:
     return pd.Series(times if zone is None else times.tz_localize("UTC").tz_convert(zone))
 
 
+def _insert_creator_facts(
+    creators: pd.DataFrame, likes: pd.DataFrame, creator: np.ndarray, codes: np.ndarray
+) -> None:
+    """Put the creators table's text facts joined onto ``likes`` (:data:`REPORTED_FACTS`)
+    after ``creator_id``, read from each creator's first like (they are the same on all)."""
+    joined = [column for column in REPORTED_FACTS if column in likes.columns]
+    if not joined:
+        return
+    first = np.zeros(int(creator.max()) + 1 if len(creator) else 0, dtype=np.intp)
+    first[creator[::-1]] = np.arange(len(creator) - 1, -1, -1)  # earliest row wins
+    for offset, column in enumerate(joined, start=1):
+        values = likes[column].astype("string").array.take(first[codes])
+        creators.insert(offset, REPORTED_FACTS[column], values)
+
+
 def build_report(
     model: FeatureScorer,
     likes: pd.DataFrame,
@@ -438,6 +455,7 @@ def build_report(
         }
     )
     creators["verdict"] = verdicts(share, low)
+    _insert_creator_facts(creators, likes, creator, sizes.index.to_numpy())
 
     per_post, post_rows = _post_table(post, flags, likes.get("liked_at"))
     per_post.insert(0, "creator_id", likes["creator_id"].take(post_rows).to_numpy())

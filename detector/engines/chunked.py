@@ -68,6 +68,7 @@ import pyarrow.parquet as pq
 
 from detector._threads import ENV as THREADS_ENV
 from detector._threads import cpu_threads, map_threads
+from detector.creators import count_unused_facts
 from detector.engines import grouped
 from detector.engines.partitions import (
     ROW_KEY,
@@ -78,7 +79,7 @@ from detector.engines.partitions import (
 )
 from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, InputNote, SchemaError
-from detector.io import clean_header, detect_format, read_table, write_text
+from detector.io import clean_header, detect_format, read_creators, read_table, write_text
 from detector.output import atomic_write, remove_leftovers
 from detector.report import in_id_order, report_json
 from detector.schema import REQUIRED_COLUMNS, check_required
@@ -142,6 +143,7 @@ def score_parquet_chunked(
     tmpdir: str | Path | None = None,
     accounts: str | Path | pd.DataFrame | None = None,
     creators: Sequence[str] | None = None,
+    creator_facts: str | Path | pd.DataFrame | None = None,
     scope: str | None = None,
     batch_rows: int = BATCH_ROWS,
     workers: int | None = None,
@@ -162,6 +164,8 @@ def score_parquet_chunked(
     tmpdir : parent folder for the temporary buckets (default: the system's).
     accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
     creators : only score these creator ids.
+    creator_facts : creators table (path or DataFrame) keyed by ``creator_id``
+        (:mod:`detector.creators`), joined onto each bucket.
     scope : "batch" or "creator" (default: the model's).
     batch_rows : rows per record batch read from the input.
     workers : processes spilling the input (each a contiguous range of its row groups, one
@@ -183,13 +187,14 @@ def score_parquet_chunked(
     fragments, columns, total = _open(Path(path))
     k = buckets or min(max(math.ceil(total / BUCKET_ROWS), 1), MAX_AUTO_BUCKETS)
     account_table, account_source = _accounts(accounts)
+    facts = None if creator_facts is None else _creator_facts(creator_facts)
     wanted = None if creators is None else list(creators)
     out_format = None if likes_output is None else detect_format(likes_output)
     processes = max(1, workers) if workers is not None else cpu_threads()
     threads = 1
     if workers is None and total < PROCESSES_FROM_ROWS:
         threads, processes = processes, 1
-    reader = _Reader(columns, wanted, account_table, account_source)
+    reader = _Reader(columns, wanted, account_table, account_source, facts)
     remove_leftovers(tmpdir or tempfile.gettempdir(), SPILL_LEFTOVER)  # of killed runs
     with (
         tempfile.TemporaryDirectory(prefix=f"detector-chunked-{os.getpid()}-", dir=tmpdir) as tmp,
@@ -269,6 +274,7 @@ def score_parquet_chunked(
         runs = [run for _, run in done if run is not None]
         accounts_source = None if account_table is None else account_source
         report = in_id_order(check_input(assemble(partials), accounts_source, str(path)))
+        count_unused_facts(report.meta, facts)
         if json_output is not None:
             write_text(json_output, report_json(report, assembled_lines(partials, report)))
         if likes_output is not None:
@@ -291,8 +297,8 @@ def _no_likes(path: str | Path, creators: list[str] | None) -> NoReturn:
 
 class _Reader:
     """Reads a unit of work, a bucket (its part files) or a :class:`grouped.Task`, as validated
-    likes joined to the accounts table, in parts of whole creators with their order keys.
-    Picklable: worker processes receive it once."""
+    likes joined to the accounts and creators tables, in parts of whole creators with their
+    order keys. Picklable: worker processes receive it once."""
 
     def __init__(
         self,
@@ -300,9 +306,11 @@ class _Reader:
         creators: list[str] | None,
         accounts: pd.DataFrame | None,
         source: str,
+        creator_facts: pd.DataFrame | None = None,
     ) -> None:
         self.columns, self.creators = columns, creators
         self.accounts, self.source = accounts, source
+        self.creator_facts = creator_facts
 
     def parts(
         self, unit: Sequence[Path] | grouped.Task
@@ -315,7 +323,9 @@ class _Reader:
         else:
             named = iter([(_read_bucket_file(unit), unit[0].stem)])
         for frame, name in named:
-            likes, rows, counts = tidy_partition(*split_rows(frame), self.accounts, self.source)
+            likes, rows, counts = tidy_partition(
+                *split_rows(frame), self.accounts, self.source, self.creator_facts
+            )
             yield likes, rows, name, counts
 
     def summaries(
@@ -502,6 +512,14 @@ def _accounts(
     if accounts is None or isinstance(accounts, pd.DataFrame):
         return accounts, "accounts"
     return read_table(accounts), str(accounts)
+
+
+def _creator_facts(creators: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The creators table validated once, its reading notes issued as the input's are."""
+    facts = read_creators(creators)
+    for note in facts.attrs.get("notes", []):
+        warnings.warn(note, InputNote, stacklevel=3)
+    return facts
 
 
 # ----------------------------------------------------------------------------------- pass 0

@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
+from detector.creators import count_unused_facts, join_creators
 from detector.engines.partitions import ROW_KEY, contract_columns, split_rows, validated_sample
 from detector.errors import InputFormatError, InputNote, MissingDependencyError, SchemaError
-from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_table
+from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_creators, read_table
 from detector.report import in_id_order
 from detector.schema import (
     REQUIRED_COLUMNS,
@@ -162,6 +163,7 @@ def score_dask(
     include_likes: bool = False,
     accounts: str | Path | pd.DataFrame | None = None,
     creators: Sequence[str] | None = None,
+    creator_facts: str | Path | pd.DataFrame | None = None,
     scope: str | None = None,
     npartitions: int | None = None,
     source: str = "dask DataFrame",
@@ -175,6 +177,8 @@ def score_dask(
     include_likes : also gather the per-like table (in input order) into the report.
     accounts : liker accounts table (path or DataFrame) keyed by ``account_id``.
     creators : only score these creator ids.
+    creator_facts : creators table (path or DataFrame) keyed by ``creator_id``
+        (:mod:`detector.creators`), joined onto each partition after the shuffle.
     scope : "batch" or "creator" (default: the model's).
     npartitions : partitions after the shuffle by creator (default: as many as the input).
     source : name used in error messages (e.g. the file read).
@@ -193,14 +197,20 @@ def score_dask(
     check_required(pd.DataFrame(columns=list(ddf.columns)), REQUIRED_COLUMNS, source)
     columns = contract_columns(ddf.columns)
     account_table, account_source = _accounts(accounts)
+    facts = None if creator_facts is None else read_creators(creator_facts)
+    for note in [] if facts is None else facts.attrs.get("notes", []):
+        warnings.warn(note, InputNote, stacklevel=2)
     wanted = None if creators is None else list(creators)
 
     meta = validated_sample(columns).iloc[:0]
     prepared = ddf[columns].map_partitions(_prepare, source, wanted, meta=meta)
     shuffled = prepared.shuffle("creator_id", npartitions=npartitions)
     account_arg = None if account_table is None else delayed(account_table)
-    joined_meta = _joined_meta(columns, account_table, account_source)
-    ordered = shuffled.map_partitions(_order, account_arg, account_source, meta=joined_meta)
+    facts_arg = None if facts is None else delayed(facts)
+    joined_meta = _joined_meta(columns, account_table, account_source, facts)
+    ordered = shuffled.map_partitions(
+        _order, account_arg, account_source, facts_arg, meta=joined_meta
+    )
     with _reading(source):
         parts = ordered.persist().to_delayed()
 
@@ -237,7 +247,9 @@ def score_dask(
     if not partials:
         raise _no_rows(source, wanted)
     accounts_source = None if account_table is None else account_source
-    return in_id_order(check_input(assemble(partials), accounts_source, source))
+    report = in_id_order(check_input(assemble(partials), accounts_source, source))
+    count_unused_facts(report.meta, facts)
+    return report
 
 
 @contextmanager
@@ -309,18 +321,23 @@ def _prepare(
 
 
 def _order(
-    frame: pd.DataFrame, accounts: pd.DataFrame | None, source: str = "accounts"
+    frame: pd.DataFrame,
+    accounts: pd.DataFrame | None,
+    source: str = "accounts",
+    creator_facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Put a shuffled partition back in input order, drop repeated likes and join the accounts
-    table (:func:`tidy_partition`); its input counts ride in ``attrs`` to pass 2."""
+    and creators tables (:func:`tidy_partition`); its input counts ride in ``attrs`` to pass 2."""
     frame = frame.sort_values(ROW_KEY, kind="stable").reset_index(drop=True)
     if frame.empty:
-        if accounts is None:
+        if accounts is None and creator_facts is None:
             return frame
         columns = [c for c in frame.columns if c != ROW_KEY]
-        return _joined_meta(columns, accounts, source)
+        return _joined_meta(columns, accounts, source, creator_facts)
     rows = frame[ROW_KEY].to_numpy(dtype=np.int64)
-    likes, rows, counts = tidy_partition(frame.drop(columns=ROW_KEY), rows, accounts, source)
+    likes, rows, counts = tidy_partition(
+        frame.drop(columns=ROW_KEY), rows, accounts, source, creator_facts
+    )
     likes.insert(list(frame.columns).index(ROW_KEY), ROW_KEY, rows)  # where the meta has it
     likes.attrs[_COUNTS] = counts
     return likes
@@ -359,9 +376,16 @@ def _second(
 
 
 # ------------------------------------------------------------------------------- helpers
-def _joined_meta(columns: list[str], accounts: pd.DataFrame | None, source: str) -> pd.DataFrame:
-    """An empty frame with the dtypes of validated likes joined to the accounts table."""
-    return with_accounts(validated_sample(columns), accounts, source).iloc[:0]
+def _joined_meta(
+    columns: list[str],
+    accounts: pd.DataFrame | None,
+    source: str,
+    creator_facts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """An empty frame with the dtypes of validated likes joined to the accounts and creators
+    tables (the creators joined onto no row: the made-up one could clash with them)."""
+    meta = with_accounts(validated_sample(columns), accounts, source).iloc[:0]
+    return meta if creator_facts is None else join_creators(meta, creator_facts)
 
 
 def _accounts(accounts: str | Path | pd.DataFrame | None) -> tuple[pd.DataFrame | None, str]:

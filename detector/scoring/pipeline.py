@@ -35,6 +35,7 @@ import pandas as pd
 
 from detector._sorted import creator_cuts
 from detector._threads import cpu_threads, map_threads, mark_worker_thread
+from detector.creators import creator_fact_counts, join_creators
 from detector.features import (
     build_like_features,
     combine_liker_summaries,
@@ -96,19 +97,27 @@ def tidy_partition(
     rows: np.ndarray,
     accounts: pd.DataFrame | None,
     source: str = "accounts",
+    creator_facts: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
     """A partition of whole creators in input order (``rows`` ascending) as the memory engine
-    sees the table: repeated likes dropped (the first kept), then the accounts joined; and the
-    input counts of that (``meta["input"]``), for :func:`second_pass` to add to its report."""
+    sees the table: repeated likes dropped (the first kept), then the accounts and the creators
+    table (validated, :func:`detector.creators.validate_creators`) joined; and the input counts
+    of that (``meta["input"]``), for :func:`second_pass` to add to its report."""
     repeated = _repeated(likes)
     if repeated.any():
         likes, rows = likes[~repeated].reset_index(drop=True), rows[~repeated]
         likes.attrs["detector_validated"] = True
     joined = with_accounts(likes, accounts, source)
+    if creator_facts is not None:
+        joined = join_creators(joined, creator_facts)
     return (
         joined,
         rows,
-        {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(joined)},
+        {
+            "duplicate_likes_dropped": int(repeated.sum()),
+            **accounts_matched(joined),
+            **creator_fact_counts(joined, partition=True),
+        },
     )
 
 
@@ -371,7 +380,11 @@ def report_likes(
         likes.attrs["detector_validated"] = True
     report = _report_of(model, likes, include_likes, scope)
     report.meta["input"].update(
-        {"duplicate_likes_dropped": int(repeated.sum()), **accounts_matched(likes)}
+        {
+            "duplicate_likes_dropped": int(repeated.sum()),
+            **accounts_matched(likes),
+            **creator_fact_counts(likes),
+        }
     )
     return in_id_order(report)
 
