@@ -85,12 +85,11 @@ def _titles(names: set[str]) -> str:
 
 def read_source(path: str | Path, name: str | None = None) -> pd.DataFrame:
     """Read an export folder as source ``name`` (detected when ``None``) into one row per like
-    in contract column names, unvalidated. A note saying what was read (and any the adapter
-    made) is in ``frame.attrs["notes"]``."""
+    in contract column names, unvalidated; columns the export leaves empty throughout are
+    left out. Notes saying what was read, and the adapter's, are in ``frame.attrs["notes"]``."""
     import pandas as pd  # cold start: the command line lists SOURCES without pandas
 
     root = Path(path)
-    detected = name is None
     if name is None:
         name = detect_source(root)
         if name is None:
@@ -106,10 +105,13 @@ def read_source(path: str | Path, name: str | None = None) -> pd.DataFrame:
             f"{root}: no likers in any file (expected {source.title}: {source.layout})"
         )
     frame = pd.DataFrame.from_records(export.rows, columns=list(source.columns))
-    how = "detected" if detected else "--source"
+    # a column the export leaves empty throughout is one it does not have: left out, an
+    # accounts table may give it (join_accounts refuses a column given by both tables)
+    empty = [c for c in frame.columns[3:] if frame[c].isna().all()]
+    frame = frame.drop(columns=empty)
     counts = frame.groupby("creator_id")["post_id"].nunique()
     frame.attrs["notes"] = [
-        f"{root}: read as {source.title} ({how} {name}): {len(frame):,} likes on "
+        f"{root}: read as source '{name}' ({source.title}): {len(frame):,} likes on "
         f"{int(counts.sum()):,} post(s) of {len(counts):,} creator(s)",
         *export.notes,
     ]
