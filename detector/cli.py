@@ -26,6 +26,7 @@ from detector._heap import map_large_allocations
 from detector._version import __version__
 from detector.errors import DetectorError, InputNote, SchemaError
 from detector.output import check_output, staged
+from detector.sources import SOURCES, detect_source
 
 # Cold start: the app starts without pandas, numpy or rich (``detector --help`` stays fast), so
 # the imports inside the commands below bring in what each command needs, when it runs.
@@ -43,6 +44,15 @@ app = typer.Typer(
 class Scope(str, Enum):
     batch = "batch"
     creator = "creator"
+
+
+SourceName = Enum("SourceName", {name: name for name in SOURCES}, type=str)  # type: ignore[misc]
+"""The platform exports ``--source`` takes (detector.sources.SOURCES)."""
+
+SOURCE_HELP = (
+    "Read FILE as this platform's export folder; detected when not given "
+    "(README: Platform exports)."
+)
 
 
 class OutputFormat(str, Enum):
@@ -343,8 +353,13 @@ def _write_score_outputs(
 @app.command()
 def score(
     file: Annotated[
-        Path, typer.Argument(help="Likes table (.csv, .parquet, .jsonl, or - for CSV on stdin).")
+        Path,
+        typer.Argument(
+            help="Likes table (.csv, .parquet, .jsonl, or - for CSV on stdin), or a platform "
+            "export folder."
+        ),
     ],
+    source: Annotated[SourceName | None, typer.Option(help=SOURCE_HELP)] = None,
     accounts: Annotated[
         Path | None,
         typer.Option(
@@ -430,6 +445,10 @@ def score(
 
     Example: detector score likes.csv --creators creators.csv --format csv
     """
+    if source is not None and engine not in (Engine.memory, Engine.auto):
+        raise typer.BadParameter(
+            "a platform export is read in memory: use --engine memory", param_hint="--engine"
+        )
     if scheduler is not None and engine is not Engine.dask:
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
     if partitions is not None and engine in (Engine.memory, Engine.auto):
@@ -441,7 +460,7 @@ def score(
     format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
-            engine = _auto_engine(file)
+            engine = Engine.memory if source is not None else _auto_engine(file)
         if engine is not Engine.memory:  # scoring engines
             _refuse_overwrite(output, force)
             _refuse_overwrite(likes_output, force)
@@ -480,7 +499,9 @@ def score(
 
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
-        likes = load_likes(file, accounts, creators=creator, creator_facts=creator_facts)
+        likes = load_likes(
+            file, accounts, creators=creator, creator_facts=creator_facts, source=_name(source)
+        )
         _say_notes(likes)
         likes.attrs["detector_validated"] = True
         fitted = load_scorer(model)
@@ -514,6 +535,7 @@ def train(
     accounts: Annotated[
         Path | None, typer.Option(help="Liker accounts table keyed by account_id.")
     ] = None,
+    source: Annotated[SourceName | None, typer.Option(help=SOURCE_HELP)] = None,
     label_column: Annotated[
         str,
         typer.Option(
@@ -554,7 +576,10 @@ def train(
         _refuse_overwrite(output, force)
         raw_label = None if unsupervised else label_column
         likes = load_likes(
-            file, accounts, label_column=_label_if_present(file, accounts, raw_label)
+            file,
+            accounts,
+            label_column=_label_if_present(file, accounts, raw_label, _name(source)),
+            source=_name(source),
         )
         _say_notes(likes)
         labelled = raw_label is not None and raw_label in likes.columns
@@ -656,16 +681,27 @@ def adapt(
         _say(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 
-def _label_if_present(file: Path, accounts: Path | None, label: str | None) -> str | None:
-    """The label column if either table has it (peeking at the header only)."""
+def _label_if_present(
+    file: Path, accounts: Path | None, label: str | None, source: str | None = None
+) -> str | None:
+    """The label column if either table has it (peeking at the header only); a platform
+    export has no labels, so then only the accounts table can."""
     if label is None:
         return None
     from detector.io import read_table  # cold start: pandas only for commands that read data
 
-    if str(file) != "-" and label not in _columns(file):
+    if str(file) == "-":
+        return label
+    export = source is not None or detect_source(file) is not None
+    if export or label not in _columns(file):
         if accounts is None or label not in read_table(accounts).columns:
             return None
     return label
+
+
+def _name(source: Enum | None) -> str | None:
+    """The registry name of a ``--source`` choice."""
+    return None if source is None else str(source.value)
 
 
 def _columns(path: Path) -> list[str]:
@@ -696,6 +732,7 @@ def evaluate(
     accounts: Annotated[
         Path | None, typer.Option(help="Liker accounts table keyed by account_id.")
     ] = None,
+    source: Annotated[SourceName | None, typer.Option(help=SOURCE_HELP)] = None,
     creators: Annotated[
         Path | None, typer.Option(help="Creator truth: creator_id and the true inauthentic_share.")
     ] = None,
@@ -716,12 +753,12 @@ def evaluate(
         from detector.persistence import load_model
         from detector.training import evaluate as evaluate_model
 
-        label = _label_if_present(file, accounts, label_column)
+        label = _label_if_present(file, accounts, label_column, _name(source))
         if label is None and creators is None:
             raise SchemaError(
                 f"{file}: no label column '{label_column}' and no --creators truth to evaluate against"
             )
-        likes = load_likes(file, accounts, label_column=label)
+        likes = load_likes(file, accounts, label_column=label, source=_name(source))
         truth = read_table(creators) if creators is not None else None
         fitted = load_model(model)
         with _status(f"evaluating on {len(likes):,} likes"):

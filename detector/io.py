@@ -35,6 +35,7 @@ from detector.schema import (
     parse_labels,
     validate_likes,
 )
+from detector.sources import detect_source, read_source
 
 FORMATS = {
     ".csv": "csv",
@@ -218,47 +219,54 @@ def load_likes(
     stdin: IO[str] | None = None,
     creators: Sequence[str] | None = None,
     creator_facts: str | Path | pd.DataFrame | None = None,
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Read, validate and join a likes table (and optional accounts and creators tables).
 
+    ``source`` names a platform export (:data:`detector.sources.SOURCES`) to read ``path``
+    as; a folder that is one is read so without it (a folder of Parquet files stays a table).
     ``label_column`` may be on either table; it is required when given. ``creators`` keeps
     only their likes (before the accounts are joined, so that how many likers the accounts
     table has is counted on them). ``creator_facts`` is a creators table (path or DataFrame,
-    :func:`detector.creators.join_creators`). Notes from reading (header names stripped) are
-    in ``result.attrs["notes"]`` for the caller to show.
+    :func:`detector.creators.join_creators`). Notes from reading (header names stripped, what
+    export was read) are in ``result.attrs["notes"]`` for the caller to show.
     """
-    source = "<stdin>" if str(path) == "-" else str(path)
+    where = "<stdin>" if str(path) == "-" else str(path)
+    if source is not None and str(path) == "-":
+        raise SchemaError(f"--source {source}: a platform export is a folder, not standard input")
+    if source is None and str(path) != "-":
+        source = detect_source(path)
     likes_label = None
-    raw = read_table(path, stdin=stdin)
+    raw = read_table(path, stdin=stdin) if source is None else read_source(path, source)
     if label_column is not None and label_column in raw.columns:
         likes_label = label_column
     notes = list(raw.attrs.get("notes", []))
-    likes = validate_likes(raw, source, label_column=likes_label)
+    likes = validate_likes(raw, where, label_column=likes_label)
     del raw
     # Arrow keeps the buffers of the table read for reuse; scoring needs that memory more
     pa.default_memory_pool().release_unused()
     if creators:
         likes = likes[likes["creator_id"].isin(list(creators)).to_numpy()].reset_index(drop=True)
         if likes.empty:
-            raise SchemaError(f"{source}: no likes for creator(s) {', '.join(creators)}")
+            raise SchemaError(f"{where}: no likes for creator(s) {', '.join(creators)}")
     if accounts is not None:
         table = read_table(accounts)
         notes += table.attrs.get("notes", [])
         likes = join_accounts(likes, table, str(accounts))
-        check_accounts_matched(likes.attrs[ACCOUNTS_MATCHED], len(likes), str(accounts), source)
+        check_accounts_matched(likes.attrs[ACCOUNTS_MATCHED], len(likes), str(accounts), where)
         if label_column is not None and likes_label is None:
             if label_column not in likes.columns:
                 raise SchemaError(
-                    f"{source}: label column '{label_column}' is in neither the likes "
+                    f"{where}: label column '{label_column}' is in neither the likes "
                     f"nor the accounts table"
                 )
             likes[label_column] = parse_labels(likes[label_column], str(accounts), label_column)
     elif label_column is not None and likes_label is None:
-        raise SchemaError(f"{source}: label column '{label_column}' not found")
+        raise SchemaError(f"{where}: label column '{label_column}' not found")
     if creator_facts is not None:
         facts = read_creators(creator_facts)
         notes += facts.attrs.get("notes", [])
-        likes = join_creators(likes, facts, likes_source=source)
+        likes = join_creators(likes, facts, likes_source=where)
     likes.attrs["notes"] = notes
     return likes
 

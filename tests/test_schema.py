@@ -36,7 +36,9 @@ def test_all_missing_required_columns_are_listed_at_once(tiny_likes):
 def test_liked_at_is_optional_but_complete_when_given(tiny_likes):
     assert "liked_at" not in validate_likes(tiny_likes.drop(columns=["liked_at"]), "t").columns
     with pytest.raises(SchemaError, match=r"'liked_at' row 2: value is missing \(give every"):
-        validate_likes(tiny_likes.assign(liked_at=["2026-01-01", None, "2026-01-02", "2026-01-03"]), "t")
+        validate_likes(
+            tiny_likes.assign(liked_at=["2026-01-01", None, "2026-01-02", "2026-01-03"]), "t"
+        )
 
 
 @pytest.mark.parametrize("zone", [None, "UTC", "Europe/Paris"])
