@@ -102,12 +102,12 @@ def _say_warnings(report: Any) -> None:
     unknown, likers missing from the accounts table), one ``warning:`` line each."""
     # cold start: pandas only once a report exists
     from detector.creators import creator_fact_messages
-    from detector.report import input_warnings
+    from detector.report import input_warnings, time_notes
 
     facts_warnings, facts_notes = creator_fact_messages(report.meta)
     for line in [*input_warnings(report.meta), *facts_warnings]:
         _say(f"warning: {line}")
-    for line in facts_notes:
+    for line in [*facts_notes, *time_notes(report.creators)]:
         _say(f"note: {line}")
 
 
@@ -222,7 +222,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     used = ", ".join(report.meta["features_used"])
     missing = ", ".join(sorted(report.meta["features_missing"])) or "none"
     _say(f"features used: {used}")
-    _say(f"features left out (input column absent): {missing}")
+    _say(f"features left out (inputs absent or times too coarse): {missing}")
     return buffer.getvalue()
 
 

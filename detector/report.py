@@ -542,6 +542,18 @@ TIME_NOTES: dict[str, str] = {
 """The reason a creator's report gives when its like times are coarser than seconds."""
 
 
+def time_notes(creators: pd.DataFrame) -> list[str]:
+    """One sentence per coarse time resolution among the report's creators, with how many."""
+    if "time_resolution" not in creators.columns:
+        return []
+    counts = creators["time_resolution"].value_counts(sort=False)
+    return [
+        f"{TIME_NOTES[name]} ({counts[name]:,} of {len(creators):,} creator(s))"
+        for name in TIME_RESOLUTIONS
+        if name in TIME_NOTES and name in counts.index
+    ]
+
+
 def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
     """Concatenate reports of partitions that each hold whole creators."""
     if not reports:
@@ -578,7 +590,7 @@ def added_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:
 
 INPUT_WARNINGS: dict[str, str] = {
     "duplicate_likes_dropped": "{n:,} duplicate like(s) dropped (same creator, post, liker and "
-    "liked_at as an earlier row): each like is counted once",
+    "liked_at, if given, as an earlier row): each like is counted once",
     "account_created_after_like": "{n:,} like(s) come before their liker account's "
     "account_created_at: that creation time is taken as unknown for them (imputed)",
     "liked_before_publication": "{n:,} like(s) come before their post's post_published_at: "

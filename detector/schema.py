@@ -417,7 +417,21 @@ def _before_like(likes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarr
     if column == "post_published_at" and "liked_at" not in likes.columns:
         return when, np.zeros(len(when), dtype=bool)
     liked = like_instants(likes)
-    return when, ~np.isnat(when) & (when > liked)
+    return when, ~np.isnat(when) & (when > liked + _span_of(liked))
+
+
+_WHOLE_UNITS_NS = (60 * 10**9, 3_600 * 10**9, 86_400 * 10**9)
+
+
+def _span_of(instants: np.ndarray) -> np.ndarray:
+    """How long each instant may stand for: a time on a whole minute, hour or day may be a
+    coarse one (a date-only export's like counts for its whole day), so only a time after that
+    span is after the like."""
+    ticks = instants.view(np.int64)
+    span = np.zeros(len(ticks), dtype=np.int64)
+    for unit in _WHOLE_UNITS_NS:
+        span[ticks % unit == 0] = unit - 1
+    return span.view("timedelta64[ns]")
 
 
 def creation_times(likes: pd.DataFrame) -> np.ndarray:

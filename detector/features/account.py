@@ -21,7 +21,9 @@ def account_age_days(likes: pd.DataFrame) -> np.ndarray:
     published), in days; unknown (NaN) where either time is missing or the creation time falls
     after the like (:func:`detector.schema.creation_times`)."""
     delta = like_instants(likes) - creation_times(likes)
-    days = delta.astype("timedelta64[s]").astype("float64") / SECONDS_PER_DAY
+    # a coarse like time may precede the creation within its own span (a date-only export's
+    # like on the day the account was made): that account was new, not negative in age
+    days = np.maximum(delta.astype("timedelta64[s]").astype("float64") / SECONDS_PER_DAY, 0.0)
     days[np.isnat(delta)] = np.nan
     return days
 

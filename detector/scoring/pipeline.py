@@ -48,9 +48,9 @@ from detector.features.resolution import creator_resolutions, time_inputs
 from detector.report import CreatorReport, build_report, combine_reports, in_id_order
 from detector.schema import (
     ACCOUNTS_MATCHED,
-    LIKE_KEY,
     check_accounts_matched,
     join_accounts,
+    like_key,
     repeated_likes,
 )
 
@@ -396,7 +396,7 @@ def _repeated(likes: pd.DataFrame) -> np.ndarray:
     threads = slice_threads(len(likes))
     if threads < 2:
         return repeated_likes(likes)
-    keys = likes[list(LIKE_KEY)]
+    keys = likes[like_key(likes)]
     slices = creator_slices(keys["creator_id"])
     out = np.zeros(len(likes), dtype=bool)
     found = map_threads(lambda rows: repeated_likes(_slice_of(keys, rows)[0]), slices, threads)
