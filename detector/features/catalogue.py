@@ -99,6 +99,7 @@ _CATALOGUE = (
         "0/1",
         ("has_avatar",),
         "profile picture present (profile completeness)",
+        suspicious="low",
     ),
     FeatureInfo(
         "is_private",
@@ -198,6 +199,7 @@ _CATALOGUE += (
         "log(1 + ratio)",
         ("account_created_at",),
         "creator's likers created the same day as this liker, over the local expectation",
+        suspicious="high",
     ),
     FeatureInfo(
         "log_local_spike",
@@ -211,18 +213,21 @@ _CATALOGUE += (
         ("account_created_at",),
         "likers anywhere in the data created the same day as this liker, over the local expectation",
         scope="batch",
+        suspicious="high",
     ),
     FeatureInfo(
         "profile_twins",
         "log(1 + percent)",
         ("followers", "following", "posts", "account_created_at", LIKE_INSTANT),
         "percent of the creator's likers whose coarse profile equals this liker's",
+        suspicious="high",
     ),
     FeatureInfo(
         "post_set_twins",
         "log(1 + ratio)",
         (),
         "creator's likers who liked exactly the same 2 or more of its posts, over the number independent likers would",
+        suspicious="high",
     ),
 )
 

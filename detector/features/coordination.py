@@ -196,15 +196,15 @@ def _mixed(codes: np.ndarray) -> np.ndarray:
 
 
 def post_set_twins(likes: pd.DataFrame, post: np.ndarray, ids: IdCodes | None = None) -> np.ndarray:
-    """Per like, how many other likers of its creator liked exactly the same set of its posts
-    (two or more), over the number expected if likers chose posts independently, each post
-    with its share of the creator's likers: accounts run together like the same posts, again
-    and again (CopyCatch's lockstep, without the times). Counted by hashing each liker's set,
-    never by comparing pairs of likers."""
+    """Per like, how many more other likers of its creator liked exactly the same set of its
+    posts (two or more) than expected, relative to the number expected among the likers of as many of its posts if each
+    chose posts independently, each post with its share of the creator's likers: accounts run
+    together like the same posts, again and again (CopyCatch's lockstep, without the times),
+    while loyal fans who like nearly everything are many but expected. Counted by hashing each
+    liker's set, never by comparing pairs of likers."""
     ids = IdCodes.of(likes) if ids is None else ids
-    out = np.zeros(len(likes))
     if len(likes) == 0:
-        return out
+        return np.zeros(0)
     pair = _pair_codes(ids)
     width = np.int64(int(post.max()) + 1)
     liked = distinct(pair.astype(np.int64) * width + post)  # each liker's posts, once each
@@ -221,14 +221,41 @@ def post_set_twins(likes: pd.DataFrame, post: np.ndarray, ids: IdCodes | None = 
     logit = np.log(share) - np.log1p(-share)
     none_liked = np.bincount(creator_of_post, weights=np.log1p(-share), minlength=len(likers))
     log_chance = np.add.reduceat(logit[on], starts) + none_liked[creator]
-    expected = (likers[creator] - 1) * np.exp(log_chance)
+    # the chance of liking that many posts (Poisson binomial, in its normal approximation)
+    mean = np.bincount(creator_of_post, weights=share, minlength=len(likers))[creator]
+    spread = np.sqrt(
+        np.bincount(creator_of_post, weights=share * (1 - share), minlength=len(likers))
+    )[creator]
+    log_size_chance = np.log(
+        np.maximum(ndtr((size + 0.5 - mean) / spread) - ndtr((size - 0.5 - mean) / spread), 1e-300)
+    )
+    same_size = _counts(creator * (int(size.max()) + 1) + size)
+    expected = (same_size - 1) * np.exp(np.minimum(log_chance - log_size_chance, 0.0))
     key = set_hash ^ _mixed(creator.astype(np.int64) * 4096 + np.minimum(size, 4095))
-    group, _ = pd.factorize(key)
-    same = np.bincount(group)[group]
-    twins = np.where(size >= 2, np.log1p((same - 1) / (expected + 1.0)), 0.0)
+    same = _counts(key)
+    excess = np.maximum(same - 1 - expected, 0.0)  # as many as expected: 0
+    twins = np.where(size >= 2, np.log1p(excess / (expected + 1.0)), 0.0)
     where = np.empty(int(owner.max()) + 1)
     where[owner[starts]] = twins
     return where[pair]
+
+
+def ndtr(x: np.ndarray) -> np.ndarray:
+    """The standard normal distribution function, to 1.5e-7 (Abramowitz and Stegun 7.1.26):
+    enough for a feature, and scoring never imports SciPy."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    upper = 0.5 * poly * np.exp(-z * z)  # P(X > |x|)
+    return np.where(x >= 0, 1.0 - upper, upper)
+
+
+def _counts(keys: np.ndarray) -> np.ndarray:
+    """How many of ``keys`` equal each one."""
+    group, _ = pd.factorize(keys)
+    return np.bincount(group)[group]
 
 
 def coordination_features(

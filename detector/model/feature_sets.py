@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from detector.calibrate import clustered_size, youden_threshold
 from detector.errors import NotEnoughDataError
+from detector.features.catalogue import FEATURES
 from detector.model.forest import LikeScorer
 from detector.model.formulas import above, rank_below
 from detector.model.sample import TrainingSample
@@ -72,6 +73,17 @@ class FittedFeatureSet:
         return above(self.score(matrix), self.threshold)
 
 
+_DIRECTIONS = {"low": -1, "high": 1, "both": 0}
+
+
+def suspicious_directions(names: tuple[str, ...]) -> list[int]:
+    """The head's monotonic constraint of each feature: P(fake) may only fall as a feature
+    suspicious when low rises, and only rise with one suspicious when high. What separates the
+    simulator's fakes from its reference in the other direction (a real person with more
+    followers than any simulated one, say) cannot then make a real account look bought."""
+    return [_DIRECTIONS[FEATURES[name].suspicious] if name in FEATURES else 0 for name in names]
+
+
 def fit_feature_set(sample: TrainingSample, names: tuple[str, ...]) -> FittedFeatureSet:
     """The forest, head and calibration for feature subset ``names``, fitted on ``sample``."""
     unknown = [n for n in names if n not in sample.reference.columns]
@@ -97,6 +109,7 @@ def fit_feature_set(sample: TrainingSample, names: tuple[str, ...]) -> FittedFea
                 max_depth=settings.head_max_depth,
                 learning_rate=0.1,
                 class_weight="balanced",
+                monotonic_cst=suspicious_directions(names),
                 random_state=settings.random_state,
             )
             # OpenMP threads cost far more than they save on samples this small
