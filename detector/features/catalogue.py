@@ -49,6 +49,12 @@ class FeatureInfo:
     """Which values can signal inauthenticity: 'low', 'high' or 'both' (either tail). A model
     may cap a one-sided feature at its reference median on the innocent side, so that, say, a
     very active real account is not isolated for being active (see ``AuthenticityModel``)."""
+    monotone: bool = False
+    """The supervised head may only raise P(fake) towards the suspicious side: for the traits
+    every audit reads one way (young accounts, following many, following far more than followed,
+    no posts, digit-run names), so that a real platform's accounts unlike the simulator's are
+    never suspicious for lying on the innocent side. Left off where fakes also buy the innocent
+    side (followers) or the simulator's own tiers need both (profiles, timing)."""
 
 
 _CATALOGUE = (
@@ -58,6 +64,7 @@ _CATALOGUE = (
         ("account_created_at", LIKE_INSTANT),
         "age of the liking account at the moment of the like",
         suspicious="low",
+        monotone=True,
     ),
     FeatureInfo(
         "log_followers",
@@ -72,6 +79,7 @@ _CATALOGUE = (
         ("following",),
         "how many accounts the liker follows",
         suspicious="high",
+        monotone=True,
     ),
     FeatureInfo(
         "following_followers_log_ratio",
@@ -79,6 +87,7 @@ _CATALOGUE = (
         ("followers", "following"),
         "follows far more than it is followed (follow-for-follow and farm accounts)",
         suspicious="high",
+        monotone=True,
     ),
     FeatureInfo(
         "log_posts",
@@ -86,6 +95,7 @@ _CATALOGUE = (
         ("posts",),
         "how much the liker has published; empty accounts are typical of bought likes",
         suspicious="low",
+        monotone=True,
     ),
     FeatureInfo(
         "log_posts_per_day",
@@ -99,7 +109,6 @@ _CATALOGUE = (
         "0/1",
         ("has_avatar",),
         "profile picture present (profile completeness)",
-        suspicious="low",
     ),
     FeatureInfo(
         "is_private",
@@ -120,6 +129,7 @@ _CATALOGUE = (
         ("username",),
         "share of digits in the username; generated names carry long digit runs",
         suspicious="high",
+        monotone=True,
     ),
     FeatureInfo(
         "log_delay_minutes",

@@ -77,11 +77,15 @@ _DIRECTIONS = {"low": -1, "high": 1, "both": 0}
 
 
 def suspicious_directions(names: tuple[str, ...]) -> list[int]:
-    """The head's monotonic constraint of each feature: P(fake) may only fall as a feature
-    suspicious when low rises, and only rise with one suspicious when high. What separates the
-    simulator's fakes from its reference in the other direction (a real person with more
-    followers than any simulated one, say) cannot then make a real account look bought."""
-    return [_DIRECTIONS[FEATURES[name].suspicious] if name in FEATURES else 0 for name in names]
+    """The head's monotonic constraint of each feature (``FeatureInfo.monotone``): P(fake)
+    may only fall as a trait suspicious when low rises, and only rise with one suspicious when
+    high; 0 (free) for the others."""
+    return [
+        _DIRECTIONS[FEATURES[name].suspicious]
+        if name in FEATURES and FEATURES[name].monotone
+        else 0
+        for name in names
+    ]
 
 
 def fit_feature_set(sample: TrainingSample, names: tuple[str, ...]) -> FittedFeatureSet:
