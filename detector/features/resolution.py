@@ -39,11 +39,18 @@ def creator_resolutions(likes: pd.DataFrame, creator: np.ndarray, post: np.ndarr
     first = first_rows(creator)[creator]
     small = np.bincount(creator, minlength=n) < OFFSET_FROM_LIKES
     level = np.full(n, DAY, dtype=np.int8)
-    for unit, finer in _UNITS_NS:
-        remainder = ticks % unit
-        off_unit = _any_per(creator, remainder != 0, n)
-        apart = _any_per(creator, remainder != remainder[first], n)
-        level[off_unit & (small | apart)] = finer
+    rows = None  # all likes; then those of the creators not yet found finer
+    for unit, finer in _UNITS_NS[::-1]:  # the finest first: most data resolves seconds
+        on, firsts = (ticks, first) if rows is None else (ticks[rows], first[rows])
+        of = creator if rows is None else creator[rows]
+        remainder = on % unit
+        off_unit = _any_per(of, remainder != 0, n)
+        apart = _any_per(of, remainder != ticks[firsts] % unit, n)
+        found = off_unit & (small | apart) & (level == DAY)
+        level[found] = finer
+        rows = np.flatnonzero(level[creator] == DAY)
+        if len(rows) == 0:
+            break
     post_first = first_rows(post)[post]
     shared = np.bincount(post)[post] > 1
     varies = _any_per(creator, ticks != ticks[post_first], n)
@@ -52,7 +59,10 @@ def creator_resolutions(likes: pd.DataFrame, creator: np.ndarray, post: np.ndarr
 
 
 def _any_per(creator: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(creator, weights=where, minlength=n) > 0
+    """Per creator code, whether ``where`` holds for any of its likes."""
+    out = np.zeros(n, dtype=bool)
+    out[creator[where]] = True
+    return out
 
 
 def time_inputs(likes: pd.DataFrame, levels: np.ndarray) -> list[str]:

@@ -448,8 +448,11 @@ def report_in_slices(
         if present is None:
             return None
     parts = [_slice_of(likes, rows) for rows in slices]
-    found = map_threads(lambda part: _time_inputs_of(part[0]), parts, threads)
-    present += sorted(set().union(*found))
+    if scope == "batch":  # the table's: the finest of its slices'
+        found = set().union(*map_threads(lambda part: _time_inputs_of(part[0]), parts, threads))
+    else:  # its creators are alike in them (grouped by presence_groups): one slice tells
+        found = set(_time_inputs_of(parts[0][0]))
+    present += sorted(found)
     model.prepare(present, scope)  # fitted or laid out here once, not by each thread
     table, kept = None, [None] * len(parts)
     if scope == "batch":  # pass 1's partition features are kept for pass 2 (in memory)
