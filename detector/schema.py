@@ -429,8 +429,10 @@ def _span_of(instants: np.ndarray) -> np.ndarray:
     span is after the like."""
     ticks = instants.view(np.int64)
     span = np.zeros(len(ticks), dtype=np.int64)
+    rows = np.flatnonzero(ticks % _WHOLE_UNITS_NS[0] == 0)  # few, unless times are coarse
     for unit in _WHOLE_UNITS_NS:
-        span[ticks % unit == 0] = unit - 1
+        rows = rows[ticks[rows] % unit == 0]
+        span[rows] = unit - 1
     return span.view("timedelta64[ns]")
 
 

@@ -451,7 +451,7 @@ def report_in_slices(
     if scope == "batch":  # the table's: the finest of its slices'
         found = set().union(*map_threads(lambda part: _time_inputs_of(part[0]), parts, threads))
     else:  # its creators are alike in them (grouped by presence_groups): one slice tells
-        found = set(_time_inputs_of(parts[0][0]))
+        found = set(_time_inputs_of(min(parts, key=lambda part: len(part[0]))[0]))
     present += sorted(found)
     model.prepare(present, scope)  # fitted or laid out here once, not by each thread
     table, kept = None, [None] * len(parts)
