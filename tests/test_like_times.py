@@ -118,7 +118,10 @@ def test_likes_without_times_are_scored_from_what_remains(shipped_model):
     assert len(report.likes) == len(table)
 
 
-def test_a_creators_report_does_not_depend_on_the_times_of_others(shipped_model):
+@pytest.mark.parametrize("in_slices", [False, True])
+def test_a_creators_report_does_not_depend_on_the_times_of_others(
+    shipped_model, monkeypatch, in_slices
+):
     """Creator scope: a creator with exact times scored beside creators with day-level or no
     times (or alone) gets the same report; its neighbours are scored without timing."""
     likes, _ = generate_world(n_creators=6, seed=8)
@@ -127,6 +130,10 @@ def test_a_creators_report_does_not_depend_on_the_times_of_others(shipped_model)
     others = likes[likes["creator_id"] != first].copy()
     others["liked_at"] = pd.to_datetime(others["liked_at"], utc=True).dt.floor("D")
     alone = shipped_model.report(validated(mine.reset_index(drop=True))).creators
+    if in_slices:  # each slice groups its own creators by their times
+        monkeypatch.setattr(sliced, "SLICED_FROM_ROWS", 1)
+        monkeypatch.setattr(sliced, "SLICE_ROWS", 1_000)
+        monkeypatch.setattr(sliced, "cpu_threads", lambda: 2)
     mixed = shipped_model.report(validated(pd.concat([mine, others], ignore_index=True)))
     together = mixed.creators.set_index("creator_id")
     for column in ("inauthentic_share", "inauthentic_share_low", "verdict", "time_resolution"):

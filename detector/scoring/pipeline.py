@@ -137,14 +137,15 @@ def check_input(report: CreatorReport, accounts: str | None, source: str) -> Cre
     return report
 
 
-def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
-    """Row positions of the groups of creators that have values in the same columns, when
-    some creator has no value in a column others have values in; else None (one group).
+def presence_groups(likes: pd.DataFrame, times: bool = True) -> list[np.ndarray] | None:
+    """Row positions of the groups of creators that have values in the same columns (and,
+    with ``times``, whose like times give the same time inputs), when some creator differs
+    from others in them; else None (one group).
 
     In creator scope a column's presence is decided per creator: a creator without any value
     in a column is scored without the features that need it (as it is when scored alone),
-    one with some values gets the missing ones imputed. Columns without a missing value (the
-    common case) cost one check each.
+    one with some values gets the missing ones imputed; so is the resolution of its times.
+    Columns without a missing value (the common case) cost one check each.
     """
     partial = [
         c
@@ -156,7 +157,7 @@ def presence_groups(likes: pd.DataFrame) -> list[np.ndarray] | None:
     creator, creator_ids = pd.factorize(likes["creator_id"])
     if len(creator_ids) < 2 or (creator < 0).any():
         return None
-    tiers = _time_tiers(likes, creator)
+    tiers = _time_tiers(likes, creator) if times else np.zeros(len(creator_ids), dtype=np.int8)
     if not partial and len(np.unique(tiers)) < 2:
         return None
     has = np.column_stack(
@@ -409,18 +410,34 @@ def _report_of(
     model: FeatureScorer, likes: pd.DataFrame, include_likes: bool, scope: str
 ) -> CreatorReport:
 
+    # sliced, each slice groups its own creators by their times (second_pass): the whole
+    # table's are read only if it is scored in one pass
+    sliced = slice_threads(len(likes)) > 1
     if scope == "creator":  # a column's presence decided per creator
+        groups = presence_groups(likes, times=not sliced)
+        if groups is not None:
+            return _grouped_report(model, likes, groups, include_likes, scope)
+    report = report_in_slices(model, likes, scope, include_likes)
+    if report is not None:
+        return report
+    if scope == "creator" and sliced:  # slicing declined: one pass, after all
         groups = presence_groups(likes)
         if groups is not None:
-            parts = [
-                _report_of(model, _rows_of(likes, rows), include_likes, scope) for rows in groups
-            ]
-            return _in_input_order(likes, groups, parts)
-    sliced = report_in_slices(model, likes, scope, include_likes)
-    if sliced is not None:
-        return sliced
+            return _grouped_report(model, likes, groups, include_likes, scope)
     features = build_like_features(likes, scope)
     return build_report(model, likes, include_likes=include_likes, features=features)
+
+
+def _grouped_report(
+    model: FeatureScorer,
+    likes: pd.DataFrame,
+    groups: list[np.ndarray],
+    include_likes: bool,
+    scope: str,
+) -> CreatorReport:
+    """The report of each group of creators alike, as one, in input order."""
+    parts = [_report_of(model, _rows_of(likes, rows), include_likes, scope) for rows in groups]
+    return _in_input_order(likes, groups, parts)
 
 
 def report_in_slices(
@@ -450,7 +467,7 @@ def report_in_slices(
     parts = [_slice_of(likes, rows) for rows in slices]
     if scope == "batch":  # the table's: the finest of its slices'
         found = set().union(*map_threads(lambda part: _time_inputs_of(part[0]), parts, threads))
-    else:  # its creators are alike in them (grouped by presence_groups): one slice tells
+    else:  # only to prepare the likeliest set: each slice groups its creators by their times
         found = set(_time_inputs_of(min(parts, key=lambda part: len(part[0]))[0]))
     present += sorted(found)
     model.prepare(present, scope)  # fitted or laid out here once, not by each thread
@@ -482,8 +499,7 @@ def report_in_slices(
 
 def _time_inputs_of(likes: pd.DataFrame) -> list[str]:
     """The time inputs a slice's likes give: the slices' together are the table's (the finest
-    of its creators'); in creator scope its creators are alike in them (grouped by
-    :func:`presence_groups`)."""
+    of its creators')."""
     creator = pd.factorize(likes["creator_id"])[0]
     post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
     return time_inputs(likes, creator_resolutions(likes, creator, post))
