@@ -133,11 +133,7 @@ def partition_features(
     partition's missing values are imputed as when the whole table is scored at once)."""
     check_required(likes, REQUIRED_COLUMNS, "likes")
     given = set(present or ())
-    ids = IdCodes.of(likes)
-    levels = creator_resolutions(likes, ids.creator, ids.post)
-    found = time_inputs(likes, levels)
     present = [c for c in likes.columns if c in given or _has_values(likes[c])]
-    present += [c for c in DERIVED_INPUTS_ORDER if c in given or c in found]
     usable = likes[[c for c in likes.columns if c in present]]
     accounts = usable[[c for c in present if c in _ACCOUNT_INPUTS]]
     # a like's account features depend on its row alone: for a large partition on a thread
@@ -146,6 +142,10 @@ def partition_features(
     with ThreadPoolExecutor(1, "detector-accounts") if apart else nullcontext() as beside:
         account = beside.submit(account_features, accounts) if beside is not None else None
         local: dict[str, np.ndarray] = {} if account is not None else account_features(accounts)
+        ids = IdCodes.of(likes)
+        levels = creator_resolutions(likes, ids.creator, ids.post)
+        found = time_inputs(likes, levels)
+        present += [c for c in DERIVED_INPUTS_ORDER if c in given or c in found]
         post = ids.post
         timed = "liked_at" in likes.columns
         bucket = burst_buckets(likes) if timed else np.zeros(len(likes), dtype=np.int64)
