@@ -22,6 +22,10 @@ the pool's real accounts (:mod:`benchmarks.real_pools`) in two timing modes; the
 one half of the accounts, the "retrained" detector is trained on creators built from the other
 half. Skipped with a message when the folder is absent (or with ``--skip-real-pools``).
 
+Part 3, coarse times (alone with ``--coarse-times-only``): the shipped model, in both scopes, and
+the rule of thumb on the simulated test world and one world per real pool, each as built, with
+every time cut to its UTC day, and without ``liked_at`` (:data:`TIME_VARIANTS`).
+
 A readable table goes to stdout, progress to stderr, every figure to a JSON file
 (default ``benchmarks/results/quality.json``, gitignored).
 """
