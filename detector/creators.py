@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import SchemaError
-from detector.schema import _ids, check_required, parse_counts, without_missing_words
+from detector.schema import parse_counts, unique_keys, without_missing_words
 
 CREATOR_KEY = "creator_id"
 FACT_COLUMNS: dict[str, str] = {
@@ -53,17 +53,8 @@ def validate_creators(frame: pd.DataFrame, source: str = "creators") -> pd.DataF
     """
     if frame.attrs.get(_VALIDATED):
         return frame
-    if len(frame) == 0:
-        raise SchemaError(f"{source}: no rows (expected one row per creator)")
-    check_required(frame, (CREATOR_KEY,), source)
     frame = frame.reset_index(drop=True)
-    keys = _ids(frame[CREATOR_KEY], source, CREATOR_KEY)
-    repeated = np.flatnonzero(keys.duplicated().to_numpy())
-    if repeated.size:
-        raise SchemaError(
-            f"{source}: column '{CREATOR_KEY}' row {repeated[0] + 1}: "
-            f"{keys.iloc[repeated[0]]!r} appears more than once (expected one row per creator)"
-        )
+    keys = unique_keys(frame, CREATOR_KEY, source, "creator")
     facts = pd.DataFrame(index=pd.Index(keys.to_numpy(dtype=object), name=CREATOR_KEY))
     if "followers" in frame.columns:
         facts["followers"] = parse_counts(frame["followers"], source, "followers").to_numpy()

@@ -315,21 +315,28 @@ def validate_likes(
     return out
 
 
+def unique_keys(frame: pd.DataFrame, key: str, source: str, what: str) -> pd.Series:
+    """The ids of a table keyed by ``key``, one row per ``what``: refused with the file, row
+    and value when the table is empty, lacks the key, or has a key missing or repeated."""
+    if len(frame) == 0:
+        raise SchemaError(f"{source}: no rows (expected one row per {what})")
+    check_required(frame, (key,), source)
+    keys = _ids(frame[key].reset_index(drop=True), source, key)
+    repeated = np.flatnonzero(keys.duplicated().to_numpy())
+    if repeated.size:
+        raise SchemaError(
+            f"{source}: column '{key}' row {repeated[0] + 1}: "
+            f"{keys.iloc[repeated[0]]!r} appears more than once (expected one row per {what})"
+        )
+    return keys
+
+
 def join_accounts(
     likes: pd.DataFrame, accounts: pd.DataFrame, source: str = "accounts"
 ) -> pd.DataFrame:
     """Join a liker accounts table (keyed by ``account_id``) onto validated likes."""
-    if len(accounts) == 0:
-        raise SchemaError(f"{source}: no rows (expected one row per liker account)")
-    check_required(accounts, (ACCOUNT_KEY,), source)
     accounts = accounts.reset_index(drop=True)
-    keys = _ids(accounts[ACCOUNT_KEY], source, ACCOUNT_KEY)
-    duplicated = np.flatnonzero(keys.duplicated().to_numpy())
-    if duplicated.size:
-        raise SchemaError(
-            f"{source}: column '{ACCOUNT_KEY}' row {duplicated[0] + 1}: "
-            f"{keys.iloc[duplicated[0]]!r} appears more than once (expected one row per account)"
-        )
+    keys = unique_keys(accounts, ACCOUNT_KEY, source, "liker account")
     both = [c for c in accounts.columns if c != ACCOUNT_KEY and c in likes.columns]
     if both:
         raise SchemaError(

@@ -149,6 +149,15 @@ def paged_posts(root: Path, source: Source) -> dict[tuple[str, str], list[Path]]
     return ordered
 
 
+def unsaved_page_note(pages: list[Path], post: str, marker: str) -> str:
+    """The note for a post whose last saved page still points to a next one (``marker``: the
+    field that does)."""
+    return (
+        f"{pages[-1]}: has a {marker}, but the next page is not saved: "
+        f"likers of post {post} may be missing"
+    )
+
+
 def text_length(value: object) -> int | None:
     """Characters of a bio, ``None`` when the export does not carry the field."""
     return len(value) if isinstance(value, str) else None

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.errors import SchemaError
-from detector.sources._layout import Export, Row, Source, load_json, paged_posts
+from detector.sources._layout import Export, Row, Source, load_json, paged_posts, unsaved_page_note
 
 COLUMNS = (
     "creator_id",
@@ -78,10 +78,7 @@ def read(root: Path) -> Export:
             for position, like in enumerate(response["likes"]):
                 export.rows.append(_row(creator, post, like, f"{page}: likes[{position}]"))
         if response.get("cursor"):
-            export.notes.append(
-                f"{pages[-1]}: has a cursor, but the next page is not saved: "
-                f"likers of post {post} may be missing"
-            )
+            export.notes.append(unsaved_page_note(pages, post, "cursor"))
     return export
 
 

@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from detector.errors import SchemaError
-from detector.sources._layout import Export, Row, Source, load_json, paged_posts, text_length
+from detector.sources._layout import (
+    Export,
+    Row,
+    Source,
+    load_json,
+    paged_posts,
+    text_length,
+    unsaved_page_note,
+)
 
 DEFAULT_AVATAR = "default_profile_images"
 """Part of the URL of the picture X shows for an account that never set one."""
@@ -78,10 +86,7 @@ def read(root: Path) -> Export:
             export.notes.extend(_errors_note(page, response))
         meta = response.get("meta")  # of the last page
         if isinstance(meta, dict) and meta.get("next_token"):
-            export.notes.append(
-                f"{pages[-1]}: has a next_token, but the next page is not saved: "
-                f"likers of post {post} may be missing"
-            )
+            export.notes.append(unsaved_page_note(pages, post, "next_token"))
     return export
 
 
