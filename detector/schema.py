@@ -427,7 +427,8 @@ def _before_like(likes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarr
     return when, ~np.isnat(when) & (when > liked + _span_of(liked))
 
 
-_WHOLE_UNITS_NS = (60 * 10**9, 3_600 * 10**9, 86_400 * 10**9)
+WHOLE_UNITS_NS = (60 * 10**9, 3_600 * 10**9, 86_400 * 10**9)
+"""A minute, an hour and a day in nanoseconds: the units a coarse time may be whole in."""
 
 
 def _span_of(instants: np.ndarray) -> np.ndarray:
@@ -436,8 +437,8 @@ def _span_of(instants: np.ndarray) -> np.ndarray:
     span is after the like."""
     ticks = instants.view(np.int64)
     span = np.zeros(len(ticks), dtype=np.int64)
-    rows = np.flatnonzero(ticks % _WHOLE_UNITS_NS[0] == 0)  # few, unless times are coarse
-    for unit in _WHOLE_UNITS_NS:
+    rows = np.flatnonzero(ticks % WHOLE_UNITS_NS[0] == 0)  # few, unless times are coarse
+    for unit in WHOLE_UNITS_NS:
         rows = rows[ticks[rows] % unit == 0]
         span[rows] = unit - 1
     return span.view("timedelta64[ns]")

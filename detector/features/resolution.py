@@ -18,15 +18,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from detector.features.arrays import first_rows
+from detector.features.arrays import first_rows, pair_codes
 from detector.features.catalogue import LIKE_INSTANT, TIME_INPUTS, TIME_RESOLUTIONS
+from detector.schema import WHOLE_UNITS_NS
 
 NONE, POST, DAY, HOUR, MINUTE, SECOND = range(len(TIME_RESOLUTIONS))
 OFFSET_FROM_LIKES = 5
 """Likes from which a creator's times sharing one offset from whole units count as whole units
 of another time zone: with fewer, times to the second share an offset by chance too often."""
-_UNITS_NS = ((86_400 * 10**9, HOUR), (3_600 * 10**9, MINUTE), (60 * 10**9, SECOND))
-"""Each unit, and the resolution times that do not fall on it resolve."""
+_FINEST_FIRST = tuple(zip(WHOLE_UNITS_NS, (SECOND, MINUTE, HOUR), strict=True))
+"""Each unit, the finest first, and the resolution times that do not fall on it resolve."""
 
 
 def creator_resolutions(likes: pd.DataFrame, creator: np.ndarray, post: np.ndarray) -> np.ndarray:
@@ -40,7 +41,7 @@ def creator_resolutions(likes: pd.DataFrame, creator: np.ndarray, post: np.ndarr
     small = np.bincount(creator, minlength=n) < OFFSET_FROM_LIKES
     level = np.full(n, DAY, dtype=np.int8)
     rows = None  # all likes; then those of the creators not yet found finer
-    for unit, finer in _UNITS_NS[::-1]:  # the finest first: most data resolves seconds
+    for unit, finer in _FINEST_FIRST:  # most data resolves seconds: one pass settles it
         on, firsts = (ticks, first) if rows is None else (ticks[rows], first[rows])
         of = creator if rows is None else creator[rows]
         remainder = on % unit
@@ -56,6 +57,19 @@ def creator_resolutions(likes: pd.DataFrame, creator: np.ndarray, post: np.ndarr
     varies = _any_per(creator, ticks != ticks[post_first], n)
     level[_any_per(creator, shared, n) & ~varies] = POST
     return level
+
+
+def resolutions_of(likes: pd.DataFrame, creator: np.ndarray | None = None) -> np.ndarray:
+    """:func:`creator_resolutions` from the ids alone (``creator``: its codes, when known)."""
+    creator = pd.factorize(likes["creator_id"])[0] if creator is None else creator
+    if "liked_at" not in likes.columns:  # no post codes needed
+        return np.full(int(creator.max()) + 1 if len(creator) else 0, NONE, dtype=np.int8)
+    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
+    return creator_resolutions(likes, creator, post)
+
+
+TIME_TIERS = np.array([len(TIME_INPUTS[name]) for name in TIME_RESOLUTIONS], dtype=np.int8)
+"""How many time inputs each resolution gives: creators alike in it have the same features."""
 
 
 def _any_per(creator: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:

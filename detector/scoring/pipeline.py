@@ -42,9 +42,9 @@ from detector.features import (
     finish_features,
     partition_features,
 )
-from detector.features.arrays import first_rows, pair_codes
-from detector.features.catalogue import FEATURES_INPUTS, SCOPES, TIME_INPUTS, TIME_RESOLUTIONS
-from detector.features.resolution import creator_resolutions, time_inputs
+from detector.features.arrays import first_rows
+from detector.features.catalogue import FEATURES_INPUTS, SCOPES
+from detector.features.resolution import TIME_TIERS, resolutions_of, time_inputs
 from detector.report import CreatorReport, build_report, combine_reports, in_id_order
 from detector.schema import (
     ACCOUNTS_MATCHED,
@@ -157,7 +157,11 @@ def presence_groups(likes: pd.DataFrame, times: bool = True) -> list[np.ndarray]
     creator, creator_ids = pd.factorize(likes["creator_id"])
     if len(creator_ids) < 2 or (creator < 0).any():
         return None
-    tiers = _time_tiers(likes, creator) if times else np.zeros(len(creator_ids), dtype=np.int8)
+    tiers = (
+        TIME_TIERS[resolutions_of(likes, creator)]
+        if times
+        else np.zeros(len(creator_ids), dtype=np.int8)
+    )
     if not partial and len(np.unique(tiers)) < 2:
         return None
     has = np.column_stack(
@@ -174,17 +178,6 @@ def presence_groups(likes: pd.DataFrame, times: bool = True) -> list[np.ndarray]
     kind = kind_of_creator.reshape(-1)[creator]
     fullest_first = np.argsort(-kinds.sum(axis=1), kind="stable")  # its meta leads
     return [np.flatnonzero(kind == k) for k in fullest_first]
-
-
-def _time_tiers(likes: pd.DataFrame, creator: np.ndarray) -> np.ndarray:
-    """Per creator code, how many time inputs its ``liked_at`` gives (creators alike in them
-    have the same timing features; see :mod:`detector.features.resolution`)."""
-    if "liked_at" not in likes.columns:
-        return np.zeros(int(creator.max()) + 1, dtype=np.int8)
-    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
-    levels = creator_resolutions(likes, creator, post)
-    tiers = np.array([len(TIME_INPUTS[name]) for name in TIME_RESOLUTIONS], dtype=np.int8)
-    return tiers[levels]
 
 
 def first_pass(likes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -500,9 +493,7 @@ def report_in_slices(
 def _time_inputs_of(likes: pd.DataFrame) -> list[str]:
     """The time inputs a slice's likes give: the slices' together are the table's (the finest
     of its creators')."""
-    creator = pd.factorize(likes["creator_id"])[0]
-    post = pair_codes(creator, pd.factorize(likes["post_id"])[0])
-    return time_inputs(likes, creator_resolutions(likes, creator, post))
+    return time_inputs(likes, resolutions_of(likes))
 
 
 def _any(column: pd.Series) -> bool:
