@@ -28,6 +28,8 @@ moments estimate, :func:`between_group_spread`) is added in quadrature to each h
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 
@@ -171,21 +173,44 @@ def share_interval(
     tpr_size: float = np.inf,
     fpr_spread: float = 0.0,
     tpr_spread: float = 0.0,
+    shifted: RateRanges | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """90% interval of the corrected share: flag rate, ``fpr`` and ``tpr`` intervals combined.
 
     ``fpr_size`` and ``tpr_size`` are the effective sizes the rates were measured on (infinite:
     taken as exact); ``fpr_spread`` and ``tpr_spread`` the rates' standard deviations between
-    creators (:func:`between_group_spread`), which widen their intervals.
+    creators (:func:`between_group_spread`), which widen their intervals. ``shifted`` holds, per
+    creator, the range each rate may take on data that differs from the reference
+    (:mod:`detector.shift`): each rate's interval is moved by as much as the rate may move.
     """
     low, high = wilson_interval(rate, effective)
     fpr_low, fpr_high = _widened(fpr, *_rate_bounds(fpr, fpr_size), fpr_spread)
     tpr_low, tpr_high = _widened(tpr, *_rate_bounds(tpr, tpr_size), tpr_spread)
-    tpr_low = max(tpr_low, fpr_low + 1e-6)
+    fpr_low, fpr_high = np.full_like(low, fpr_low), np.full_like(low, fpr_high)
+    tpr_low, tpr_high = np.full_like(low, tpr_low), np.full_like(low, tpr_high)
+    if shifted is not None:
+        fpr_low = np.clip(fpr_low + np.minimum(shifted.fpr_low - fpr, 0), 0, 1)
+        fpr_high = np.clip(fpr_high + np.maximum(shifted.fpr_high - fpr, 0), 0, 1)
+        tpr_low = np.clip(tpr_low + np.minimum(shifted.tpr_low - tpr, 0), 0, 1)
+        tpr_high = np.clip(tpr_high + np.maximum(shifted.tpr_high - tpr, 0), 0, 1)
+    tpr_low = np.maximum(tpr_low, fpr_low + 1e-6)
     return (
-        np.clip(corrected_share(low, fpr_high, max(tpr_high, fpr_high + 1e-6)), 0, 1),
-        np.clip(corrected_share(high, fpr_low, tpr_low), 0, 1),
+        np.clip(
+            (low - fpr_high) / np.maximum(np.maximum(tpr_high, fpr_high + 1e-6) - fpr_high, 1e-6),
+            0,
+            1,
+        ),
+        np.clip((high - fpr_low) / np.maximum(tpr_low - fpr_low, 1e-6), 0, 1),
     )
+
+
+class RateRanges(Protocol):
+    """Per creator, the range of each rate on data unlike the reference."""
+
+    fpr_low: np.ndarray
+    fpr_high: np.ndarray
+    tpr_low: np.ndarray
+    tpr_high: np.ndarray
 
 
 def _rate_bounds(rate: float, size: float) -> tuple[float, float]:

@@ -8,9 +8,11 @@ Per creator (JSON field names are a contract): ``creator_id``, ``likes``, ``auth
 over followers, all likes and authentic likes only); with a creators table
 (:mod:`detector.creators`) also its ``category`` and ``platform``, after ``creator_id``.
 
-Verdict cut-offs: ``authentic`` when the estimated inauthentic share is below 10%;
-``inflated`` when it is at least 25% and the interval's lower end is at least 10%;
-``suspicious`` otherwise.
+Verdict cut-offs: ``inflated`` when the estimated inauthentic share is at least 25% and the
+interval's lower end is at least 10%; ``authentic`` when the share is below 10% and the
+interval's upper end below 25%; ``cannot tell`` when the interval reaches from below 10% to
+25% or more (the evidence fits an authentic and an inflated creator alike); ``suspicious``
+otherwise.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from detector.features.resolution import creator_resolutions, resolution_names
 from detector.features.timing import post_codes
 from detector.reasons import condition_shares, explain
 from detector.schema import impossible_times, like_key
+from detector.shift import ShiftTally, shift_figures
 
 if TYPE_CHECKING:
     from detector.model.protocol import FeatureScorer
@@ -51,6 +54,9 @@ class CreatorReport:
     posts: pd.DataFrame
     likes: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    shift: ShiftTally | None = None
+    """The run's shift from the reference as counts (``meta["shift"]`` is made from it), so
+    that partitions' reports combine into the whole run's."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready report: ``meta`` and one object per creator with its posts."""
@@ -255,13 +261,44 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def verdicts(share: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """Verdict per creator from the share estimate and its interval's lower end."""
+def verdicts(share: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Verdict per creator from the share estimate and its interval.
+
+    ``inflated`` only when the interval's lower end clears :data:`INFLATED_LOW_FROM`;
+    ``authentic`` only when the interval also rules inflation out (its upper end below
+    :data:`INFLATED_FROM`); ``cannot tell`` when the interval allows both an authentic and an
+    inflated creator (too few likes, too few features, or data unlike the reference).
+    """
+    inflated = (share >= INFLATED_FROM) & (low >= INFLATED_LOW_FROM)
+    authentic = (share < AUTHENTIC_BELOW) & (high < INFLATED_FROM)
+    open_both = (low < AUTHENTIC_BELOW) & (high >= INFLATED_FROM)
     return np.where(
-        share < AUTHENTIC_BELOW,
-        "authentic",
-        np.where((share >= INFLATED_FROM) & (low >= INFLATED_LOW_FROM), "inflated", "suspicious"),
+        inflated,
+        "inflated",
+        np.where(authentic, "authentic", np.where(open_both, CANNOT_TELL, "suspicious")),
     )
+
+
+CANNOT_TELL = "cannot tell"
+"""The verdict when the evidence supports neither ``authentic`` nor ``inflated``."""
+
+
+def _cannot_tell_reason(low: float, high: float) -> str:
+    return (
+        f"cannot tell: the evidence allows {100 * low:.0f}% to {100 * high:.0f}% inauthentic "
+        "likes, an authentic creator as well as an inflated one"
+    )
+
+
+def _shift_reason(shift: float, feature: str) -> str:
+    return (
+        f"its likers are unlike the model's reference in {feature} (shift {shift:.2f}): "
+        "the rates behind the share were widened for it"
+    )
+
+
+SHIFT_REASON_FROM = 0.15
+"""A creator's shift from which its reasons name it."""
 
 
 MIN_BURST_REASON_LIKES = 10
@@ -429,6 +466,13 @@ def build_report(
     sizes = effective_sizes(flags, creator, post, nested=True)
     share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
     share = np.clip(share_raw, 0, 1)
+    profile = scored.attrs.get("rate_profile")
+    shifted = tally = None
+    if profile is not None:
+        matrix = built.values[scored.attrs["features"]].to_numpy(dtype=float)
+        shifted = shift_figures(matrix, flags, creator, len(creator_ids), profile, fpr, tpr)
+        shifted = shifted.take(sizes.index.to_numpy())
+        tally = ShiftTally.of(matrix, flags, profile, scored.attrs["features"])
     low, high = share_interval(
         sizes["flag_rate"].to_numpy(),
         sizes["effective_likes"].to_numpy(),
@@ -438,6 +482,7 @@ def build_report(
         scored.attrs.get("tpr_size", np.inf),
         scored.attrs.get("fpr_spread", 0.0),
         scored.attrs.get("tpr_spread", 0.0),
+        shifted,
     )
     creators = pd.DataFrame(
         {
@@ -452,9 +497,10 @@ def build_report(
                 sizes["flag_rate"].to_numpy() * sizes["likes"].to_numpy()
             ).astype(int),
             "suspicion_index": np.round(share_raw, 4),
+            "reference_shift": np.round(shifted.shift, 4) if shifted else np.nan,
         }
     )
-    creators["verdict"] = verdicts(share, low)
+    creators["verdict"] = verdicts(share, low, high)
     _insert_creator_facts(creators, likes, creator, sizes.index.to_numpy())
 
     per_post, post_rows = _post_table(post, flags, likes.get("liked_at"))
@@ -510,6 +556,12 @@ def build_report(
     for reasons, level in zip(creators["reasons"], levels, strict=True):
         if TIME_NOTES.get(TIME_RESOLUTIONS[level]):
             reasons.append(TIME_NOTES[TIME_RESOLUTIONS[level]])
+    names = scored.attrs["features"]
+    for i, reasons in enumerate(creators["reasons"]):
+        if shifted is not None and shifted.shift[i] >= SHIFT_REASON_FROM:
+            reasons.append(_shift_reason(shifted.shift[i], names[shifted.feature[i]]))
+        if creators["verdict"].iat[i] == CANNOT_TELL:
+            reasons.insert(0, _cannot_tell_reason(low[i], high[i]))
 
     meta = {
         "features_used": scored.attrs["features"],
@@ -519,17 +571,19 @@ def build_report(
         "input": {"likes": len(likes), "duplicate_likes_dropped": 0, **impossible_times(likes)},
         "false_positive_rate": round(fpr, 4),
         "true_positive_rate": round(tpr, 4),
+        "shift": None if tally is None else tally.facts(),
         "interval": (
             "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected, "
             "widened by the 90% prediction intervals of the false- and true-positive rates "
-            "(their uncertainty and their spread between creators)"
+            "(their uncertainty and their spread between creators) and moved by the range "
+            "each rate may take under the creator's measured shift from the reference"
         ),
         "score_orientation": "higher score = more suspicious",
     }
     liked = None
     if include_likes:
         liked = pd.concat([likes[like_key(likes)], scored], axis=1)
-    return CreatorReport(creators=creators, posts=per_post, likes=liked, meta=meta)
+    return CreatorReport(creators=creators, posts=per_post, likes=liked, meta=meta, shift=tally)
 
 
 TIME_NOTES: dict[str, str] = {
@@ -562,11 +616,15 @@ def combine_reports(reports: list[CreatorReport]) -> CreatorReport:
     meta = dict(reports[0].meta)
     meta["imputed_values"] = int(sum(r.meta.get("imputed_values", 0) for r in reports))
     meta["input"] = added_counts([r.meta.get("input", {}) for r in reports])
+    tallies = [r.shift for r in reports if r.shift is not None]
+    shift = ShiftTally.combined(tallies) if tallies else None
+    meta["shift"] = None if shift is None else shift.facts()
     return CreatorReport(
         creators=_concat_in_order([r.creators for r in reports]),
         posts=_concat_in_order([r.posts for r in reports]),
         likes=pd.concat(likes, ignore_index=True) if likes else None,
         meta=meta,
+        shift=shift,
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-VERDICTS = {"authentic", "suspicious", "inflated"}
+VERDICTS = {"authentic", "suspicious", "inflated", "cannot tell"}
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ID_ALPHABET = "abcXYZ019_-.é名ß "
 ODD_IDS = ["007", "7", "1e3", "1000", "0x1F", "-1", "1.0", "true", "名前", "a b", "x" * 300]

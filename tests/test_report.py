@@ -109,14 +109,36 @@ def test_per_like_output_joins_the_input_keys(report, test_world):
 
 
 def test_verdict_cut_offs():
-    assert verdicts(
-        np.array([0.05, 0.15, 0.30, 0.30]), np.array([0.0, 0.05, 0.2, 0.05])
-    ).tolist() == [
-        "authentic",
+    share = np.array([0.05, 0.15, 0.30, 0.30, 0.05, 0.15, 0.30])
+    low = np.array([0.0, 0.05, 0.2, 0.1, 0.0, 0.12, 0.05])
+    high = np.array([0.2, 0.2, 0.4, 0.5, 0.3, 0.3, 0.6])
+    assert verdicts(share, low, high).tolist() == [
+        "authentic",  # below 10%, and the interval rules 25% out
         "suspicious",
         "inflated",
-        "suspicious",
+        "inflated",
+        "cannot tell",  # the interval reaches from authentic to inflated
+        "suspicious",  # above 10% at its lower end, not inflated
+        "cannot tell",
     ]
+
+
+def test_shift_moves_the_rates_and_so_the_interval():
+    """A creator whose rates may lie elsewhere gets a wider interval, never a narrower one."""
+    from types import SimpleNamespace
+
+    rate, effective = np.array([0.02, 0.3]), np.array([400.0, 400.0])
+    low, high = share_interval(rate, effective, fpr=0.05, tpr=0.9)
+    ranges = SimpleNamespace(
+        fpr_low=np.array([0.01, 0.05]),
+        fpr_high=np.array([0.05, 0.12]),
+        tpr_low=np.array([0.5, 0.9]),
+        tpr_high=np.array([0.9, 0.9]),
+    )
+    moved_low, moved_high = share_interval(rate, effective, 0.05, 0.9, shifted=ranges)
+    assert (moved_low <= low + 1e-12).all() and (moved_high >= high - 1e-12).all()
+    assert moved_high[0] > high[0] + 0.01  # a lower fpr and tpr allow more inauthentic likes
+    assert moved_low[1] < low[1] - 0.05  # a higher fpr explains more of the flags
 
 
 def test_uncertain_rates_widen_the_share_interval():

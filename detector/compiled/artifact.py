@@ -24,12 +24,15 @@ from detector.compiled.flatten import boosting_tables, forest_tables
 from detector.compiled.traversal import Traversal
 from detector.model.formulas import above, rank_below, score_matrix
 from detector.model.sample import FitSettings, TrainingSample
+from detector.shift import RateProfile
 
 if TYPE_CHECKING:
     from detector.model.feature_sets import FittedFeatureSet
 
 FORMAT = "detector-compiled/2"
 """Version 2 adds the training sample; version 1 artifacts are refused (retrain)."""
+SHIFT = "shift."
+"""Prefix of a feature set's :class:`~detector.shift.RateProfile` arrays."""
 TRAINING = "training."
 """Prefix of the training sample's arrays in the file."""
 
@@ -51,6 +54,7 @@ class CompiledFeatureSet:
         self.tpr_size = _size(meta["tpr_size"])
         self.fpr_spread = float(meta["fpr_spread"])
         self.tpr_spread = float(meta["tpr_spread"])
+        self.rate_profile = RateProfile.from_arrays(arrays, SHIFT)
         self._traversals: tuple[Traversal, Traversal | None] | None = None
         self.threads: int | None = None  # default for score(); None: cpu_threads()
 
@@ -178,6 +182,8 @@ def feature_set_arrays(
             arrays[prefix + "head." + key] = value
     arrays[prefix + "forest_calibration"] = fitted.forest_calibration
     arrays[prefix + "calibration_scores"] = fitted.calibration_scores
+    if fitted.rate_profile is not None:
+        arrays.update(fitted.rate_profile.arrays(prefix + SHIFT))
     if fitted.calibrator is not None:
         arrays[prefix + "iso_x"] = fitted.calibrator.X_thresholds_
         arrays[prefix + "iso_y"] = fitted.calibrator.y_thresholds_

@@ -22,6 +22,7 @@ from detector.features.catalogue import FEATURES
 from detector.model.forest import LikeScorer
 from detector.model.formulas import above, rank_below
 from detector.model.sample import TrainingSample
+from detector.shift import RateProfile, rate_profile
 
 
 @dataclass
@@ -46,6 +47,7 @@ class FittedFeatureSet:
     tpr_size: float = np.inf
     fpr_spread: float = 0.0
     tpr_spread: float = 0.0
+    rate_profile: RateProfile | None = None
     threads: int | None = 1
     """Threads :func:`~detector.model.formulas.score_matrix` may use: one, since scikit-learn
     scores on the calling thread (and its head is kept to one OpenMP thread)."""
@@ -162,4 +164,11 @@ def fit_feature_set(sample: TrainingSample, names: tuple[str, ...]) -> FittedFea
             sample_weight=weights,
         )
     fitted.fpr_spread, fitted.tpr_spread = sample.spreads_for(names, fitted.fpr)
+    columns = list(names)
+    fitted.rate_profile = rate_profile(
+        sample.reference[columns].to_numpy(dtype=float)[rates],
+        above(unsorted, threshold),
+        None if fakes is None else sample.fake[columns].to_numpy(dtype=float)[fake_cal],
+        None if fake_scores is None else above(fake_scores, threshold),
+    )
     return fitted

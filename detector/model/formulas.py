@@ -141,6 +141,7 @@ def score_matrix(
         tpr_size=fitted.tpr_size,
         fpr_spread=fitted.fpr_spread,
         tpr_spread=fitted.tpr_spread,
+        rate_profile=fitted.rate_profile,
         threshold=fitted.threshold,
         imputed_values=imputed,
     )

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from detector.shift import RateProfile
+
 
 @runtime_checkable
 class FeatureSetScorer(Protocol):
@@ -28,6 +30,8 @@ class FeatureSetScorer(Protocol):
     tpr_size: float
     fpr_spread: float
     tpr_spread: float
+    rate_profile: RateProfile | None
+    """Where the reference's likes lie per feature, for the shift check (:mod:`detector.shift`)."""
     calibration_scores: np.ndarray
     threads: int | None
     """Threads a scoring call may use (None: ``DETECTOR_THREADS`` or the CPUs available)."""
