@@ -1107,7 +1107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         '(default "0,0.01,0.1,1"; "" skips the part)',
     )
     parser.add_argument(
-        "--skip-real-pools", action="store_true", help="skip part 2 (the real account pools)"
+        "--skip-real-pools",
+        action="store_true",
+        help="skip part 2 (the real account pools) and the real-pool worlds of parts 3 and 4",
     )
     parser.add_argument(
         "--coarse-times-only",
