@@ -26,6 +26,13 @@ Part 3, coarse times (alone with ``--coarse-times-only``): the shipped model, in
 the rule of thumb on the simulated test world and one world per real pool, each as built, with
 every time cut to its UTC day, and without ``liked_at`` (:data:`TIME_VARIANTS`).
 
+Part 4, shift (alone with ``--shift-only``): the methods of :data:`SHIFT_METHODS` (the shipped
+model in both scopes, the rule of thumb) in each of part 3's time variants on worlds whose
+authentic population is not the simulator's default (:mod:`benchmarks.shift_worlds`): three
+simulated shifts beside the default test world, part 3's real-pool worlds and the Bitcoin OTC
+ratings (real event timing); on the real worlds, which of :data:`SHIFT_CRITERIA` the shipped
+model meets.
+
 A readable table goes to stdout, progress to stderr, every figure to a JSON file
 (default ``benchmarks/results/quality.json``, gitignored).
 """
@@ -42,6 +49,9 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +71,14 @@ from benchmarks.real_pools import (  # noqa: E402
     resolve_shared_datasets,
     split_accounts,
 )
+from benchmarks.shift_worlds import (  # noqa: E402
+    BITCOIN_FOLDER,
+    SIMULATED_SHIFTS,
+    bitcoin_otc_world,
+    shifted_world,
+)
 from detector.persistence import default_model_path, load_model, read_sidecar  # noqa: E402
-from detector.schema import validate_likes  # noqa: E402
+from detector.schema import ID_COLUMNS, validate_likes  # noqa: E402
 from detector.synth import generate_world  # noqa: E402
 from detector.training import adapt, train  # noqa: E402
 
@@ -96,18 +112,17 @@ def unlabelled(likes: pd.DataFrame) -> pd.DataFrame:
 
 
 def detector_scores(
-    name: str, model: Any, likes: pd.DataFrame, scope: str | None = None
+    name: str, model: Any, likes: pd.DataFrame, scope: str | None = None, **report_options: Any
 ) -> MethodScores:
     """Score with ``model.report`` (creator ranking = ``suspicion_index``).
 
     ``scope`` None is the model's default ("creator": each creator's own likes only); "batch" adds
-    the features that look across creators (a liker's footprint in the whole table).
+    the features that look across creators (a liker's footprint in the whole table). Any other
+    ``report_options`` go to ``model.report`` as they are, so that a report option is a method.
     """
     start = time.perf_counter()
-    if scope is None:
-        report = model.report(likes, include_likes=True)
-    else:
-        report = model.report(likes, include_likes=True, scope=scope)
+    options = dict(report_options) if scope is None else {"scope": scope, **report_options}
+    report = model.report(likes, include_likes=True, **options)
     creators = report.creators
     table = pd.DataFrame(
         {
@@ -128,6 +143,7 @@ def detector_scores(
         note=f"{len(report.meta['features_used'])} features",
         extra={
             "scope": scope or "default",
+            "report_options": report_options,
             "features_used": list(report.meta["features_used"]),
             "false_positive_rate": report.meta["false_positive_rate"],
             "true_positive_rate": report.meta["true_positive_rate"],
@@ -410,46 +426,73 @@ def coarsened(likes: pd.DataFrame, variant: str) -> pd.DataFrame:
     return out
 
 
+#: Verdict shares of part 3 and part 4: (figure, creators counted, verdict). Clean creators have
+#: no bought like; heavy ones at least 35%.
+DECISION_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("clean_inflated", "clean", "inflated"),
+    ("heavy_authentic", "heavy", "authentic"),
+    ("clean_cannot_tell", "clean", "cannot tell"),
+    ("heavy_cannot_tell", "heavy", "cannot tell"),
+)
+HEAVY_FROM = 0.35
+
+
 def decision_figures(method: MethodScores, creators: pd.DataFrame) -> dict[str, float]:
-    """Verdict figures: clean creators called ``inflated``; creators with at least 35% bought
-    likes called ``authentic`` (NaN for a method without verdicts)."""
+    """Share of clean and of heavy creators given each verdict of :data:`DECISION_FIGURES`
+    (NaN for a method without verdicts or a world without such creators)."""
     if not method.available or "verdict" not in method.creators.columns:
-        return {"clean_inflated": float("nan"), "heavy_authentic": float("nan")}
+        return {figure: float("nan") for figure, _, _ in DECISION_FIGURES}
     joined = creators[["creator_id", "inauthentic_share"]].merge(
         method.creators, on="creator_id", how="left", validate="one_to_one"
     )
-    clean = joined["inauthentic_share"] == 0
-    heavy = joined["inauthentic_share"] >= 0.35
+    groups = {
+        "clean": joined["inauthentic_share"] == 0,
+        "heavy": joined["inauthentic_share"] >= HEAVY_FROM,
+    }
     return {
-        "clean_inflated": float((joined.loc[clean, "verdict"] == "inflated").mean()),
-        "heavy_authentic": float((joined.loc[heavy, "verdict"] == "authentic").mean())
-        if heavy.any()
-        else float("nan"),
+        figure: float((joined.loc[groups[group], "verdict"] == verdict).mean())
+        if groups[group].any()
+        else float("nan")
+        for figure, group, verdict in DECISION_FIGURES
     }
 
 
-def coarse_time_worlds(args: argparse.Namespace) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-    """Part 3's worlds: the simulated test world, and one world of test creators (farm timing)
-    per real pool found (none when the shared folder is absent)."""
-    log(f"coarse times: simulated world ({args.creators} creators, seed {args.test_seed})")
-    likes, creators = generate_world(args.creators, args.test_seed)
-    worlds = {"simulated": (validated(likes, "simulated world", label=True), creators)}
+def pool_worlds(
+    args: argparse.Namespace, part: str, skipped: dict[str, str] | None = None
+) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """One world per real pool found: part 2's test creators with farm timing (the same accounts
+    and seed), validated; nothing when the shared folder is absent or real pools are skipped.
+    Why a pool is left out is logged and, when ``skipped`` is given, recorded there."""
     root = resolve_shared_datasets(args.shared_datasets)
+    reasons = {} if skipped is None else skipped
     if args.skip_real_pools or not root.is_dir():
-        return worlds
+        why = "--skip-real-pools" if args.skip_real_pools else f"folder {root} not found"
+        reasons.update(dict.fromkeys(POOLS, why))
+        log(f"{part}: no real-pool world ({why})")
+        return
     for index, (name, info) in enumerate(POOLS.items()):
         try:
             accounts = info.loader(root)
         except (OSError, ValueError, KeyError) as error:
-            log(f"coarse times: pool {name} skipped ({error})")
+            reasons[name] = str(error)
+            log(f"{part}: pool {name} skipped ({error})")
             continue
         _, second = split_accounts(accounts, seed=args.pool_seed + index)
         seed = 1000 * (args.pool_seed + 1) + 10 * index + 5
-        log(f"coarse times: building {args.pool_creators} creators of pool {name}")
+        log(f"{part}: building {args.pool_creators} creators of pool {name}")
         likes, creators = build_pool_world(
             second, n_creators=args.pool_creators, timing="farm", seed=seed, prefix="r"
         )
-        worlds[name] = (validated(likes, f"{name} creators", label=True), creators)
+        yield name, validated(likes, f"{name} creators", label=True), creators
+
+
+def coarse_time_worlds(args: argparse.Namespace) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Part 3's worlds: the simulated test world, and :func:`pool_worlds`."""
+    log(f"coarse times: simulated world ({args.creators} creators, seed {args.test_seed})")
+    likes, creators = generate_world(args.creators, args.test_seed)
+    worlds = {"simulated": (validated(likes, "simulated world", label=True), creators)}
+    for name, likes, creators in pool_worlds(args, "coarse times"):
+        worlds[name] = (likes, creators)
     return worlds
 
 
@@ -518,6 +561,254 @@ def coarse_time_table(result: dict) -> str:
                 )
     title = "Coarse times: the shipped model as is, like times exact, cut to the day, or absent"
     return "\n".join([title, "", _table(header, rows)])
+
+
+# ----------------------------------------------------------------------------- shift
+#: Part 4's simulated worlds: the default test world (part 3's "simulated"), then the shifted ones.
+SHIFT_SIMULATED_WORLDS: tuple[str, ...] = ("simulated", *SIMULATED_SHIFTS)
+#: Part 4's real-pool worlds (:func:`pool_worlds`, those found).
+SHIFT_POOL_WORLDS: tuple[str, ...] = tuple(POOLS)
+#: Part 4's world of real event timing (:func:`benchmarks.shift_worlds.bitcoin_otc_world`).
+BITCOIN_WORLD = BITCOIN_FOLDER
+#: The worlds of real data, whose criteria part 4 sums up.
+CRITERIA_WORLDS: tuple[str, ...] = (*SHIFT_POOL_WORLDS, BITCOIN_WORLD)
+
+ShiftMethod = Callable[[str, Any, pd.DataFrame], MethodScores]
+"""A part-4 method: (its name, the shipped model, the unlabelled likes) -> its scores."""
+
+
+def _rule_of_thumb(name: str, model: Any, likes: pd.DataFrame) -> MethodScores:
+    """The rule of thumb as a part-4 method (it needs no model)."""
+    return baselines.rule_of_thumb(likes)
+
+
+#: Part 4's methods: a report option of the shipped model is one more line with ``partial``.
+SHIFT_METHODS: dict[str, ShiftMethod] = {
+    "detector_shipped": detector_scores,
+    "detector_shipped/batch_scope": partial(detector_scores, scope="batch"),
+    "rule_of_thumb": _rule_of_thumb,
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A bound on one figure of :data:`CRITERIA_METHOD`: at least ``low``, at most ``high``,
+    above the same figure of the method ``above`` on the same world and times."""
+
+    figure: str
+    low: float | None = None
+    high: float | None = None
+    above: str | None = None
+
+
+#: The method whose figures the criteria judge.
+CRITERIA_METHOD = "detector_shipped"
+#: What a detector must do on a platform it was not fitted to.
+SHIFT_CRITERIA: dict[str, Criterion] = {
+    "clean inflated <= 1%": Criterion("clean_inflated", high=0.01),
+    "heavy authentic <= 5%": Criterion("heavy_authentic", high=0.05),
+    "creator ROC AUC above the rule of thumb's": Criterion(
+        "creator_roc_auc", above="rule_of_thumb"
+    ),
+    "share MAE <= 0.05": Criterion("share_mae", high=0.05),
+    "90% coverage in [0.80, 0.97]": Criterion("interval_coverage", low=0.80, high=0.97),
+}
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def criteria_summary(methods: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per criterion of :data:`SHIFT_CRITERIA`: ``met`` (None = n/a: the figure or its reference
+    cannot be computed), the ``value`` and the ``reference`` of an ``above`` criterion."""
+    figures = methods.get(CRITERIA_METHOD, {})
+    out: dict[str, dict[str, Any]] = {}
+    for name, criterion in SHIFT_CRITERIA.items():
+        value = figures.get(criterion.figure)
+        reference = None
+        if criterion.above is not None:
+            reference = methods.get(criterion.above, {}).get(criterion.figure)
+        met: bool | None = None
+        if _finite(value) and (criterion.above is None or _finite(reference)):
+            met = bool(
+                (criterion.low is None or value >= criterion.low)
+                and (criterion.high is None or value <= criterion.high)
+                and (criterion.above is None or value > reference)
+            )
+        out[name] = {"met": met, "value": value, "reference": reference}
+    return out
+
+
+def shift_worlds(
+    args: argparse.Namespace, skipped: dict[str, str]
+) -> Iterator[tuple[str, str, pd.DataFrame, pd.DataFrame]]:
+    """Part 4's worlds one at a time, as (name, kind, validated likes, creators); a world that
+    cannot be built is logged and its reason recorded in ``skipped``."""
+    for name in SHIFT_SIMULATED_WORLDS:
+        log(f"shift: simulated world {name} ({args.creators} creators, seed {args.test_seed})")
+        if name == "simulated":
+            likes, creators = generate_world(args.creators, args.test_seed)
+        else:
+            likes, creators = shifted_world(name, args.creators, args.test_seed)
+        yield name, "simulated", validated(likes, f"{name} world", label=True), creators
+    for name, likes, creators in pool_worlds(args, "shift", skipped):
+        yield name, "real pool", likes, creators
+    folder = resolve_shared_datasets(args.shared_datasets) / BITCOIN_FOLDER
+    if not folder.is_dir():
+        skipped[BITCOIN_WORLD] = f"folder {folder} not found"
+        log(f"shift: {BITCOIN_WORLD} skipped ({skipped[BITCOIN_WORLD]})")
+        return
+    try:
+        likes, creators = bitcoin_otc_world(folder)
+    except (OSError, ValueError) as error:
+        skipped[BITCOIN_WORLD] = str(error)
+        log(f"shift: {BITCOIN_WORLD} skipped ({error})")
+        return
+    yield BITCOIN_WORLD, "real events", validated(likes, BITCOIN_WORLD, label=True), creators
+
+
+def world_facts(likes: pd.DataFrame, creators: pd.DataFrame) -> dict[str, Any]:
+    """Sizes and the truth's distribution: how much each figure rests on."""
+    share = creators["inauthentic_share"]
+    return {
+        "creators": len(creators),
+        "clean": int((share == 0).sum()),
+        "inflated": int((share > 0).sum()),
+        "heavy": int((share >= HEAVY_FROM).sum()),
+        "likes": len(likes),
+        "fake_likes": int(likes["is_fake"].sum()),
+        "posts": int(likes["post_id"].nunique()),
+        "share_quartiles": [float(q) for q in share.quantile([0.25, 0.5, 0.75])],
+        "columns": [c for c in likes.columns if c not in (*LABEL_COLUMNS, *ID_COLUMNS)],
+    }
+
+
+def _scored(name: str, method: ShiftMethod, shipped: Any, table: pd.DataFrame) -> MethodScores:
+    """The method's scores, or an unavailable entry saying what failed (the run goes on)."""
+    try:
+        return method(name, shipped, table)
+    except Exception as error:  # reported in the table's notes, not raised
+        log(f"shift: {name} failed: {type(error).__name__}: {error}")
+        return MethodScores(name, None, None, note=f"failed: {type(error).__name__}: {error}")
+
+
+def run_shift(args: argparse.Namespace, shipped: Any, timings: dict[str, float]) -> dict:
+    """Every method of :data:`SHIFT_METHODS` on every world of :func:`shift_worlds` in each of
+    :data:`TIME_VARIANTS`; the criteria of :data:`SHIFT_CRITERIA` on the real worlds."""
+    start = time.perf_counter()
+    skipped: dict[str, str] = {}
+    worlds: dict[str, Any] = {}
+    for world, kind, likes, creators in shift_worlds(args, skipped):
+        entry: dict[str, Any] = {"kind": kind, **world_facts(likes, creators), "variants": {}}
+        if world in SIMULATED_SHIFTS:
+            entry["changes"] = SIMULATED_SHIFTS[world]
+        if creators.attrs:
+            entry["accounts_used"] = dict(creators.attrs)
+        for variant in TIME_VARIANTS:
+            log(f"shift: {world}, {variant}")
+            table = unlabelled(coarsened(likes, variant))
+            records: dict[str, Any] = {}
+            for name, method in SHIFT_METHODS.items():
+                scores = _scored(name, method, shipped, table)
+                records[name] = {
+                    **_method_record(scores, pool_metrics(scores, likes, creators)),
+                    **decision_figures(scores, creators),
+                }
+            entry["variants"][variant] = records
+        worlds[world] = entry
+    criteria = {
+        world: {
+            variant: criteria_summary(methods)
+            for variant, methods in worlds[world]["variants"].items()
+        }
+        for world in CRITERIA_WORLDS
+        if world in worlds
+    }
+    timings["shift"] = time.perf_counter() - start
+    return {"worlds": worlds, "criteria": criteria, "skipped": skipped}
+
+
+def shift_table(result: dict) -> str:
+    """Markdown tables of part 4: the worlds, every figure, and the criteria on the real worlds."""
+    facts = [
+        f"- {world} ({entry['kind']}): {entry['creators']} creators, {entry['clean']} clean, "
+        f"{entry['heavy']} with >= 35% bought likes; {entry['likes']:,} likes "
+        f"({entry['fake_likes']:,} fake) on {entry['posts']:,} posts; share quartiles "
+        + ", ".join(f"{q:.2f}" for q in entry["share_quartiles"])
+        + (
+            "; changed: " + ", ".join(f"{k} {v:g}" for k, v in entry["changes"].items())
+            if "changes" in entry
+            else ""
+        )
+        for world, entry in result["worlds"].items()
+    ]
+    header = [
+        "world",
+        "times",
+        "method",
+        "creator ROC AUC",
+        "share MAE",
+        "90% coverage",
+        "clean inflated",
+        ">=35% called authentic",
+        "clean cannot tell",
+        ">=35% cannot tell",
+    ]
+    rows: list[list[Any]] = []
+    notes = {f"{world}: {reason}": None for world, reason in result["skipped"].items()}
+    for world, entry in result["worlds"].items():
+        for variant, methods in entry["variants"].items():
+            for name, rec in methods.items():
+                if not rec["available"]:
+                    notes[f"{world}/{name}: {rec['note']}"] = None  # once, not per variant
+                    continue
+                rows.append(
+                    [
+                        world,
+                        variant,
+                        name,
+                        rec["creator_roc_auc"],
+                        rec["share_mae"],
+                        rec["interval_coverage"],
+                        rec["clean_inflated"],
+                        rec["heavy_authentic"],
+                        rec["clean_cannot_tell"],
+                        rec["heavy_cannot_tell"],
+                    ]
+                )
+    text = [
+        "Shift: the shipped model as is on worlds whose authentic population is not the "
+        "simulator's default",
+        "",
+        *facts,
+        "",
+        _table(header, rows),
+        "",
+        criteria_table(result["criteria"]),
+    ]
+    if notes:
+        text += ["", "Not run: " + "; ".join(notes)]
+    return "\n".join(text)
+
+
+def criteria_table(criteria: dict) -> str:
+    """Markdown table of the criteria: met (yes/no/n/a) and the figure, per real world and
+    times."""
+    rows: list[list[Any]] = []
+    for world, variants in criteria.items():
+        for variant, checks in variants.items():
+            cells = []
+            for check in checks.values():
+                verdict = {True: "yes", False: "no", None: "n/a"}[check["met"]]
+                shown = [_fmt(check[k]) for k in ("value", "reference") if _finite(check[k])]
+                cells.append(f"{verdict} ({' vs '.join(shown)})" if shown else verdict)
+            rows.append([world, variant, *cells])
+    title = (
+        f"Criteria met by {CRITERIA_METHOD} on the real worlds (figure in brackets; the rule "
+        f"of thumb's creator ROC AUC is the bound of its criterion, n/a without its columns)"
+    )
+    return "\n".join([title, "", _table(["world", "times", *SHIFT_CRITERIA], rows)])
 
 
 # ----------------------------------------------------------------------------- output
@@ -816,12 +1107,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         '(default "0,0.01,0.1,1"; "" skips the part)',
     )
     parser.add_argument(
-        "--skip-real-pools", action="store_true", help="skip part 2 (the real account pools)"
+        "--skip-real-pools",
+        action="store_true",
+        help="skip part 2 (the real account pools) and the real-pool worlds of parts 3 and 4",
     )
     parser.add_argument(
         "--coarse-times-only",
         action="store_true",
         help="run part 3 alone (the shipped model on worlds with coarse or no like times)",
+    )
+    parser.add_argument(
+        "--shift-only",
+        action="store_true",
+        help="run part 4 alone (the shipped model on worlds whose authentic population differs)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args(argv)
@@ -829,6 +1127,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.creators = 60 if args.quick else 400
     if args.pool_creators is None:
         args.pool_creators = 45 if args.quick else 180
+    if args.coarse_times_only and args.shift_only:
+        parser.error("--coarse-times-only and --shift-only exclude each other")
     if args.train_seed == args.test_seed:
         parser.error("--train-seed and --test-seed must differ")
     try:
@@ -857,6 +1157,12 @@ def main(argv: list[str] | None = None) -> int:
         return _write_result(
             args, argv, started, wall, timings, model_path, shipped_info, {"coarse_times": coarse}
         )
+    if args.shift_only:
+        shift = run_shift(args, shipped, timings)
+        print(shift_table(shift), flush=True)
+        return _write_result(
+            args, argv, started, wall, timings, model_path, shipped_info, {"shift": shift}
+        )
     worlds = simulated_worlds(args, timings)
     sim = run_simulated(args, shipped, timings, worlds)
     print(simulated_tables(sim), flush=True)
@@ -873,8 +1179,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + pool_tables(real), flush=True)
     coarse = run_coarse_times(args, shipped, timings)
     print("\n" + coarse_time_table(coarse), flush=True)
+    shift = run_shift(args, shipped, timings)
+    print("\n" + shift_table(shift), flush=True)
     parts = {"simulated": sim, "label_fractions": fractions, "real_pools": real}
-    parts["coarse_times"] = coarse
+    parts.update(coarse_times=coarse, shift=shift)
     return _write_result(args, argv, started, wall, timings, model_path, shipped_info, parts)
 
 

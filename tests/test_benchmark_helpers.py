@@ -27,6 +27,7 @@ from benchmarks.real_pools import (
     resolve_shared_datasets,
     split_accounts,
 )
+from benchmarks.shift_worlds import SIMULATED_SHIFTS, bitcoin_otc_world, shifted_world
 from detector.schema import validate_likes
 
 
@@ -330,6 +331,136 @@ def test_clean_reference_training_data_is_the_clean_creators_likes_without_label
     assert "is_fake" not in out.columns
 
 
+# ----------------------------------------------------------------------------- shift worlds
+def _genuine_likers(likes: pd.DataFrame) -> pd.DataFrame:
+    genuine = likes[likes["is_fake"] == 0].drop_duplicates("liker_id")
+    age = (genuine["liked_at"] - genuine["account_created_at"]).dt.days / 365.25
+    return genuine.assign(age_years=age, lurker=genuine["posts"] == 0)
+
+
+@pytest.fixture(scope="module")
+def shift_likers() -> dict[str, pd.DataFrame]:
+    from detector.synth import generate_world
+
+    worlds = {"default": generate_world(24, 3)[0]}
+    worlds.update({name: shifted_world(name, 24, 3)[0] for name in SIMULATED_SHIFTS})
+    return {name: _genuine_likers(likes) for name, likes in worlds.items()}
+
+
+def test_shift_worlds_move_the_genuine_likers_the_intended_way(shift_likers):
+    default, more = shift_likers["default"], shift_likers["more active"]
+    less, other = shift_likers["less active"], shift_likers["another platform"]
+    for column in ("posts", "following", "followers"):
+        assert more[column].median() > 1.5 * default[column].median()
+    assert more["lurker"].mean() < default["lurker"].mean() < less["lurker"].mean()
+    assert less["followers"].median() < default["followers"].median()
+    assert less["age_years"].median() < default["age_years"].median() < other["age_years"].median()
+    assert default["is_private"].mean() > 0.1 and other["is_private"].sum() == 0
+
+    def spread(following: pd.Series) -> float:
+        return following.quantile(0.9) / following.quantile(0.1)
+
+    assert other["following"].median() < default["following"].median()
+    assert spread(other["following"]) > spread(default["following"])
+    assert other["following"].max() <= 5_000
+    assert other["has_avatar"].mean() > default["has_avatar"].mean()
+    assert (other["bio_length"] == 0).mean() < (default["bio_length"] == 0).mean()
+
+
+def test_shift_worlds_replace_no_fake_tier_parameter():
+    fake_prefixes = ("naive_", "aged_", "stealth_", "pod_", "hollow_", "inflat", "farm_")
+    for changes in SIMULATED_SHIFTS.values():
+        assert not [name for name in changes if name.startswith(fake_prefixes)]
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATED_SHIFTS))
+def test_shift_world_truth_is_the_share_of_fake_likes(name):
+    likes, creators = shifted_world(name, 8, 4)
+    realised = likes.groupby("creator_id")["is_fake"].mean()
+    truth = creators.set_index("creator_id")["inauthentic_share"]
+    assert np.allclose(truth.reindex(realised.index), realised)
+    assert (truth > 0).any() and (truth == 0).any()
+
+
+def _write_otc(folder: Path) -> None:
+    """Ratee 10: 10 ratings from labelled raters (3 fraudulent) over two months, plus one from an
+    unlabelled rater; ratee 20: 9 labelled ratings (too few)."""
+    folder.mkdir()
+    jan, feb = 1_609_459_200, 1_612_137_600  # 2021-01-01 and 2021-02-01, 00:00 UTC
+    rows = [(f"{r}", "10", 1, jan + 3_600 * r) for r in range(1, 7)]
+    rows += [(f"{r}", "10", -5, feb + 60 * r) for r in range(7, 11)]
+    rows += [("99", "10", 2, jan), *((f"{r}", "20", 1, feb) for r in range(1, 10))]
+    lines = [f"{rater},{ratee},{rating},{time}.5" for rater, ratee, rating, time in rows]
+    (folder / "otc_network.csv").write_text("\n".join(lines) + "\n")
+    labels = [f"{r},{'-1' if r in (1, 8, 9) else '+1'}" for r in range(1, 11)]
+    (folder / "otc_gt.csv").write_text("\n".join(labels) + "\n")
+
+
+def test_bitcoin_world_keeps_labelled_raters_and_makes_a_post_per_month(tmp_path):
+    _write_otc(tmp_path / "otc")
+    likes, creators = bitcoin_otc_world(tmp_path / "otc")
+    assert creators["creator_id"].tolist() == ["10"]
+    assert creators["inauthentic_share"].tolist() == [0.3] and creators["likes"].tolist() == [10]
+    assert list(likes.columns) == ["creator_id", "post_id", "liker_id", "liked_at", "is_fake"]
+    assert "99" not in set(likes["liker_id"])
+    assert likes.groupby("post_id").size().to_dict() == {"10_2021-01": 6, "10_2021-02": 4}
+    assert str(likes["liked_at"].dt.tz) == "UTC"
+    assert likes["liked_at"].iloc[0] == pd.Timestamp("2021-01-01 01:00:00.5", tz="UTC")
+    fake = likes.loc[likes["is_fake"] == 1, "liker_id"]
+    assert sorted(fake) == ["1", "8", "9"]
+    validate_likes(likes, "otc", label_column="is_fake")  # the detector's contract holds
+
+
+def test_bitcoin_world_refuses_labels_other_than_plus_and_minus_one(tmp_path):
+    _write_otc(tmp_path / "otc")
+    (tmp_path / "otc" / "otc_gt.csv").write_text("1,0\n")
+    with pytest.raises(ValueError):
+        bitcoin_otc_world(tmp_path / "otc")
+
+
+def test_decision_figures_count_exact_verdicts_only():
+    from benchmarks.quality import decision_figures
+
+    creators = pd.DataFrame(
+        {"creator_id": list("abcdef"), "inauthentic_share": [0, 0, 0, 0.35, 0.5, 0.2]}
+    )
+    verdicts = ["inflated", "cannot tell", "authentic", "authentic", "cannot tell", "authentic"]
+    method = MethodScores(
+        "m", None, pd.DataFrame({"creator_id": list("abcdef"), "verdict": verdicts})
+    )
+    figures = decision_figures(method, creators)
+    assert figures["clean_inflated"] == figures["clean_cannot_tell"] == pytest.approx(1 / 3)
+    assert figures["heavy_authentic"] == figures["heavy_cannot_tell"] == 0.5
+
+
+def test_criteria_summary_on_a_hand_made_result():
+    from benchmarks.quality import SHIFT_CRITERIA, criteria_summary, criteria_table
+
+    good = {
+        "clean_inflated": 0.01,  # bounds are inclusive
+        "heavy_authentic": 0.0,
+        "creator_roc_auc": 0.9,
+        "share_mae": 0.05,
+        "interval_coverage": 0.80,
+    }
+    rule = {"available": True, "creator_roc_auc": 0.8}
+    summary = criteria_summary({"detector_shipped": good, "rule_of_thumb": rule})
+    assert list(summary) == list(SHIFT_CRITERIA)
+    assert all(check["met"] for check in summary.values())
+    assert summary["creator ROC AUC above the rule of thumb's"]["reference"] == 0.8
+
+    bad = {**good, "clean_inflated": 0.02, "creator_roc_auc": 0.8, "interval_coverage": 0.98}
+    bad["heavy_authentic"] = float("nan")  # no heavy creator: n/a
+    unavailable = {"available": False, "note": "no rule input column present"}
+    summary = criteria_summary({"detector_shipped": bad, "rule_of_thumb": rule})
+    met = {name: check["met"] for name, check in summary.items()}
+    assert list(met.values()) == [False, None, False, True, False]  # equal AUC is not above
+    summary = criteria_summary({"detector_shipped": good, "rule_of_thumb": unavailable})
+    assert summary["creator ROC AUC above the rule of thumb's"]["met"] is None
+    table = criteria_table({"w": {"exact times": summary}})
+    assert "| w | exact times | yes (0.010) | yes (0.000) | n/a (0.900) |" in table
+
+
 # ----------------------------------------------------------------------------- the script
 def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     from benchmarks import quality
@@ -357,6 +488,13 @@ def test_quality_script_runs_end_to_end_on_a_tiny_world(tmp_path, capsys):
     assert unsupervised["status"] == full["status"] == "ok"
     assert not unsupervised["supervised"] and full["supervised"]
     assert full["labelled_likes"] == result["simulated"]["train_likes"]
+    shift = result["shift"]
+    assert list(shift["worlds"]) == list(quality.SHIFT_SIMULATED_WORLDS)
+    assert set(shift["skipped"]) == set(quality.CRITERIA_WORLDS) and shift["criteria"] == {}
+    variants = shift["worlds"]["less active"]["variants"]
+    assert list(variants) == list(quality.TIME_VARIANTS)
+    assert list(variants["no like times"]) == list(quality.SHIFT_METHODS)
+    assert "| less active | day resolution | detector_shipped/batch_scope |" in printed.out
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
