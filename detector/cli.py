@@ -102,10 +102,10 @@ def _say_warnings(report: Any) -> None:
     unknown, likers missing from the accounts table), one ``warning:`` line each."""
     # cold start: pandas only once a report exists
     from detector.creators import creator_fact_messages
-    from detector.report import input_warnings, time_notes
+    from detector.report import input_warnings, shift_warnings, time_notes
 
     facts_warnings, facts_notes = creator_fact_messages(report.meta)
-    for line in [*input_warnings(report.meta), *facts_warnings]:
+    for line in [*input_warnings(report.meta), *facts_warnings, *shift_warnings(report)]:
         _say(f"warning: {line}")
     for line in [*facts_notes, *time_notes(report.creators)]:
         _say(f"note: {line}")

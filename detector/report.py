@@ -36,7 +36,7 @@ from detector.features.resolution import creator_resolutions, resolution_names
 from detector.features.timing import post_codes
 from detector.reasons import condition_shares, explain
 from detector.schema import impossible_times, like_key
-from detector.shift import ShiftTally, shift_figures
+from detector.shift import SHIFT_WARNING_FROM, ShiftTally, shift_figures
 
 if TYPE_CHECKING:
     from detector.model.protocol import FeatureScorer
@@ -605,6 +605,23 @@ def time_notes(creators: pd.DataFrame) -> list[str]:
         f"{TIME_NOTES[name]} ({counts[name]:,} of {len(creators):,} creator(s))"
         for name in TIME_RESOLUTIONS
         if name in TIME_NOTES and name in counts.index
+    ]
+
+
+def shift_warnings(report: CreatorReport) -> list[str]:
+    """The warning, if any, that the scored likes lie far from the model's reference: the
+    features that moved most, what it does to the verdicts, and the next step."""
+    shift = report.meta.get("shift")
+    if not shift or shift["shift"] < SHIFT_WARNING_FROM:
+        return []
+    moved = [f"{name} {fact['shift']:.2f}" for name, fact in list(shift["features"].items())[:3]]
+    unsure = int((report.creators["verdict"] == CANNOT_TELL).sum())
+    return [
+        f"the likes scored lie far from the model's reference (shift {shift['shift']:.2f}; most "
+        f"in {', '.join(moved)}): its rates may not hold here, so the intervals were widened "
+        f"({unsure:,} of {len(report.creators):,} creator(s) 'cannot tell') and shares may be "
+        "biased; adapt the model to this data with likes of creators known to be clean: "
+        "detector adapt CLEAN_LIKES --output MODEL, then score with --model MODEL"
     ]
 
 

@@ -19,10 +19,14 @@ reference's fakes (:class:`RateProfile`). On scored likes:
   only, as they measurably do, with the flag rate within each bin unchanged, its authentic likes
   would be flagged at ``sum_b p(b) a(b)``, ``p`` the creator's authentic bin shares (its
   unflagged shares divided by ``1 - a(b)``, renormalised) and ``a(b)`` the reference's flag
-  rate in bin ``b``. The fakes of such data are taken to have moved from the reference's fakes
-  by the same displacement (``p - q`` added to their bin shares): a platform's bought accounts
-  share its genuine accounts' traits. The range of each rate over the features, with the
-  reference's own value, is where the rate may lie; the share's interval covers it.
+  rate in bin ``b``. The fakes of such data are unseen: they are taken to lie no further from
+  the reference's fakes than its authentic likes lie from the reference's (a platform's bought
+  accounts share its genuine accounts' traits). So their flag rate may be lower by up to the
+  shift (a flag is one event; a total-variation distance bounds any event's change), and it is
+  also moved by the authentic likes' displacement (``p - q`` added to the fakes' bin shares).
+  The range of each rate, with the reference's own value, is where the rate may lie; the
+  share's interval covers it. What no unlabelled data can tell is how much further the fakes
+  of another platform moved: that needs labels or ``detector adapt``.
 
 A creator's own likes are all that enter its figures, so they do not depend on the batch. Bin
 shares are shrunk towards the reference's by :data:`PRIOR_LIKES` pseudo-likes, so that a small
@@ -212,6 +216,9 @@ def shift_figures(
             tpr_low = np.where(measured, np.minimum(tpr_low, fake_rate), tpr_low)
             tpr_high = np.where(measured, np.maximum(tpr_high, fake_rate), tpr_high)
     shift = by_feature.max(axis=1) if n_features else np.zeros(n_groups)
+    # this data's fakes are unseen: within as far from the reference's fakes as its authentic
+    # likes are from the reference's, their flag rate may be lower by as much as that distance
+    tpr_low = np.minimum(tpr_low, np.maximum(tpr - shift, 0.0))
     feature = by_feature.argmax(axis=1) if n_features else np.full(n_groups, -1)
     feature = np.where(shift > 0, feature, -1)
     return ShiftFigures(
