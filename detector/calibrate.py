@@ -229,3 +229,51 @@ def _widened(rate: float, low: float, high: float, spread: float) -> tuple[float
         max(0.0, rate - float(np.sqrt((rate - low) ** 2 + extra))),
         min(1.0, rate + float(np.sqrt((high - rate) ** 2 + extra))),
     )
+
+
+RATES: tuple[str, ...] = ("reference", "batch")
+"""Where a report's false-positive rate comes from: the model's reference, or also the batch."""
+BATCH_MIN_CREATORS = 10
+"""Fewest creators (of at least :data:`BATCH_MIN_LIKES` likes) a batch estimate needs."""
+BATCH_MIN_LIKES = 30
+BATCH_FLOOR_SHARE = 0.2
+"""Share of the batch's creators, the least flagged, whose pooled flag rate is its floor."""
+
+
+def batch_false_positive_rate(
+    likes: np.ndarray, flag_rate: np.ndarray, fpr: float
+) -> tuple[float, dict[str, float | int | str]]:
+    """The false-positive rate for this batch: the reference's, raised to the batch's floor.
+
+    The floor is the pooled flag rate of the least-flagged :data:`BATCH_FLOOR_SHARE` of the
+    batch's creators (those with at least :data:`BATCH_MIN_LIKES` likes). Where even they are
+    flagged more often than the reference's authentic likes, the reference's rate does not hold
+    here (authentic likers who look like the reference's fakes: a less active audience, another
+    platform) and would call honest creators inflated. The estimate is one-sided by design:
+    a floor below the reference's rate is kept as evidence only, since a batch whose creators
+    are all inflated would otherwise lower the rate and accuse; and with fewer clean creators
+    than the floor's share, the floor overstates the rate, which misses inflation rather than
+    inventing it. This is a mixture-proportion reading of the batch (the least-flagged creators
+    as the anchor of the authentic component), not a fit of the whole mixture.
+    """
+    enough = likes >= BATCH_MIN_LIKES
+    facts: dict[str, float | int | str] = {
+        "method": "batch",
+        "reference_false_positive_rate": round(fpr, 4),
+        "creators_measured": int(enough.sum()),
+    }
+    if enough.sum() < BATCH_MIN_CREATORS:
+        facts["note"] = (
+            f"fewer than {BATCH_MIN_CREATORS} creators with {BATCH_MIN_LIKES}+ likes: "
+            "the reference's rate is used"
+        )
+        return fpr, facts
+    order = np.argsort(flag_rate[enough], kind="stable")
+    floor_rows = order[: max(5, int(np.ceil(BATCH_FLOOR_SHARE * enough.sum())))]
+    n = likes[enough][floor_rows]
+    floor = float(np.sum(flag_rate[enough][floor_rows] * n) / np.sum(n))
+    facts["batch_floor"] = round(floor, 4)
+    facts["floor_creators"] = len(floor_rows)
+    used = max(fpr, floor)
+    facts["false_positive_rate"] = round(used, 4)
+    return used, facts

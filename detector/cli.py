@@ -46,6 +46,11 @@ class Scope(str, Enum):
     creator = "creator"
 
 
+class Rates(str, Enum):
+    reference = "reference"
+    batch = "batch"
+
+
 SourceName = Enum("SourceName", {name: name for name in SOURCES}, type=str)  # type: ignore[misc]
 """The platform exports ``--source`` takes (detector.sources.SOURCES)."""
 
@@ -412,6 +417,14 @@ def score(
             "creator: each creator's own likes only (same result alone or in any batch)."
         ),
     ] = Scope.creator,
+    rates: Annotated[
+        Rates,
+        typer.Option(
+            help="reference: the false-positive rate measured on the model's reference; "
+            "batch: raised to this file's least-flagged creators' rate when it is higher "
+            "(results then depend on the batch; memory engine)."
+        ),
+    ] = Rates.reference,
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
     engine: Annotated[
         Engine,
@@ -451,6 +464,11 @@ def score(
         )
     if scheduler is not None and engine is not Engine.dask:
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler")
+    if rates is Rates.batch and engine not in (Engine.memory, Engine.auto):
+        raise typer.BadParameter(
+            "rates from the batch need every creator's flags at once: use --engine memory",
+            param_hint="--rates",
+        )
     if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
     if likes_output is not None and str(likes_output) == "-":
@@ -460,7 +478,9 @@ def score(
     format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
-            engine = Engine.memory if source is not None else _auto_engine(file)
+            engine = (
+                Engine.memory if source is not None or rates is Rates.batch else _auto_engine(file)
+            )
         if engine is not Engine.memory:  # scoring engines
             _refuse_overwrite(output, force)
             _refuse_overwrite(likes_output, force)
@@ -506,7 +526,12 @@ def score(
         likes.attrs["detector_validated"] = True
         fitted = load_scorer(model)
         with _status(f"scoring {len(likes):,} likes"):
-            report = fitted.report(likes, include_likes=likes_output is not None, scope=scope.value)
+            report = fitted.report(
+                likes,
+                include_likes=likes_output is not None,
+                scope=scope.value,
+                rates=rates.value,
+            )
         _say_warnings(report)
         text = _render_creators(report, format)
         with staged():  # both outputs or neither

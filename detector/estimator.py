@@ -372,11 +372,20 @@ class AuthenticityModel(BaseEstimator):
         return out
 
     def report(
-        self, X: pd.DataFrame, include_likes: bool = False, scope: str | None = None
+        self,
+        X: pd.DataFrame,
+        include_likes: bool = False,
+        scope: str | None = None,
+        rates: str = "reference",
     ) -> CreatorReport:
         """Creator report for raw or validated likes (see :mod:`detector.report`), through the
-        one pipeline every engine uses (:func:`detector.scoring.pipeline.report_likes`)."""
-        return report_likes(self, _validated(X), include_likes, scope or self.scope)
+        one pipeline every engine uses (:func:`detector.scoring.pipeline.report_likes`).
+
+        ``rates="batch"`` raises the false-positive rate to the batch's least-flagged creators'
+        rate when that is higher (:func:`detector.calibrate.batch_false_positive_rate`): each
+        creator's result then depends on the batch.
+        """
+        return report_likes(self, _validated(X), include_likes, scope or self.scope, rates)
 
 
 def innocent_caps(

@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from detector.calibrate import corrected_share, effective_sizes, share_interval
+from detector.calibrate import (
+    batch_false_positive_rate,
+    corrected_share,
+    effective_sizes,
+    share_interval,
+)
 from detector.creators import REPORTED_FACTS
 from detector.features import LikeFeatureSet, build_like_features
 from detector.features.arrays import first_rows, pair_codes
@@ -444,11 +449,14 @@ def build_report(
     likes: pd.DataFrame,
     include_likes: bool = False,
     features: LikeFeatureSet | None = None,
+    rates: str = "reference",
 ) -> CreatorReport:
     """Score validated likes with ``model`` and aggregate per creator and per post.
 
     ``features`` (from :func:`detector.features.finish_features`) skips recomputing them, as the
-    chunked and distributed engines do for each partition of whole creators.
+    chunked and distributed engines do for each partition of whole creators. ``rates="batch"``
+    raises the false-positive rate to these creators' floor where it is higher
+    (:func:`~detector.calibrate.batch_false_positive_rate`).
     """
     built = build_like_features(likes) if features is None else features
     scored = model.score_features(built.values, flags_only=not include_likes)
@@ -464,13 +472,22 @@ def build_report(
 
     # index: creator codes, in order of appearance (posts are numbered within creators)
     sizes = effective_sizes(flags, creator, post, nested=True)
+    rate_facts = None
+    reference_fpr = fpr
+    if rates == "batch":
+        fpr, rate_facts = batch_false_positive_rate(
+            sizes["likes"].to_numpy(), sizes["flag_rate"].to_numpy(), fpr
+        )
     share_raw = corrected_share(sizes["flag_rate"].to_numpy(), fpr, tpr)
     share = np.clip(share_raw, 0, 1)
     profile = scored.attrs.get("rate_profile")
     shifted = tally = None
     if profile is not None:
         matrix = built.values[scored.attrs["features"]].to_numpy(dtype=float)
-        shifted = shift_figures(matrix, flags, creator, len(creator_ids), profile, fpr, tpr)
+        shifted = shift_figures(
+            matrix, flags, creator, len(creator_ids), profile, reference_fpr, tpr
+        )
+        shifted.move_fpr(fpr - reference_fpr)
         shifted = shifted.take(sizes.index.to_numpy())
         tally = ShiftTally.of(matrix, flags, profile, scored.attrs["features"])
     low, high = share_interval(
@@ -480,7 +497,8 @@ def build_report(
         tpr,
         scored.attrs.get("fpr_size", np.inf),
         scored.attrs.get("tpr_size", np.inf),
-        scored.attrs.get("fpr_spread", 0.0),
+        # a rate raised for the batch spreads between creators in proportion
+        scored.attrs.get("fpr_spread", 0.0) * (fpr / reference_fpr if reference_fpr > 0 else 1.0),
         scored.attrs.get("tpr_spread", 0.0),
         shifted,
     )
@@ -572,6 +590,7 @@ def build_report(
         "false_positive_rate": round(fpr, 4),
         "true_positive_rate": round(tpr, 4),
         "shift": None if tally is None else tally.facts(),
+        "rates": rate_facts or {"method": "reference"},
         "interval": (
             "90% Wilson interval with post-clustered effective size, Rogan-Gladen corrected, "
             "widened by the 90% prediction intervals of the false- and true-positive rates "

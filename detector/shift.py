@@ -160,6 +160,11 @@ class ShiftFigures:
     tpr_by_feature: np.ndarray
     """(groups, features) the true-positive rate moved with each feature's shift."""
 
+    def move_fpr(self, by: float) -> None:
+        """Move the false-positive rate's figures by ``by`` (a rate raised for the batch)."""
+        for name in ("fpr_low", "fpr_high", "fpr_by_feature"):
+            setattr(self, name, np.clip(getattr(self, name) + by, 0, 1))
+
     def take(self, index: np.ndarray) -> ShiftFigures:
         """The figures of groups ``index``, in that order."""
         return ShiftFigures(*(getattr(self, f.name)[index] for f in fields(self)))

@@ -35,6 +35,7 @@ import pandas as pd
 
 from detector._sorted import creator_cuts
 from detector._threads import cpu_threads, map_threads, mark_worker_thread
+from detector.calibrate import RATES
 from detector.creators import creator_fact_counts, join_creators
 from detector.features import (
     build_like_features,
@@ -362,7 +363,11 @@ def slice_threads(rows: int) -> int:
 
 
 def report_likes(
-    model: FeatureScorer, likes: pd.DataFrame, include_likes: bool, scope: str
+    model: FeatureScorer,
+    likes: pd.DataFrame,
+    include_likes: bool,
+    scope: str,
+    rates: str = "reference",
 ) -> CreatorReport:
     """The creator report of validated ``likes`` in memory, for every scorer's ``report``: repeated likes dropped (counted in ``meta["input"]``),
     then creators grouped by the columns they have values in (creator scope), large tables in
@@ -372,7 +377,9 @@ def report_likes(
     if repeated.any():
         likes = likes[~repeated]  # the kept rows keep their index, as the per-like table does
         likes.attrs["detector_validated"] = True
-    report = _report_of(model, likes, include_likes, scope)
+    if rates not in RATES:
+        raise ValueError(f"rates must be one of {RATES}, not {rates!r}")
+    report = _report_of(model, likes, include_likes, scope, rates)
     report.meta["input"].update(
         {
             "duplicate_likes_dropped": int(repeated.sum()),
@@ -400,17 +407,22 @@ def _repeated(likes: pd.DataFrame) -> np.ndarray:
 
 
 def _report_of(
-    model: FeatureScorer, likes: pd.DataFrame, include_likes: bool, scope: str
+    model: FeatureScorer,
+    likes: pd.DataFrame,
+    include_likes: bool,
+    scope: str,
+    rates: str = "reference",
 ) -> CreatorReport:
 
     # sliced, each slice groups its own creators by their times (second_pass): the whole
-    # table's are read only if it is scored in one pass
-    sliced = slice_threads(len(likes)) > 1
+    # table's are read only if it is scored in one pass; rates from the batch need every
+    # creator's flags at once, so one pass
+    sliced = rates == "reference" and slice_threads(len(likes)) > 1
     if scope == "creator":  # a column's presence decided per creator
         groups = presence_groups(likes, times=not sliced)
         if groups is not None:
-            return _grouped_report(model, likes, groups, include_likes, scope)
-    report = report_in_slices(model, likes, scope, include_likes)
+            return _grouped_report(model, likes, groups, include_likes, scope, rates)
+    report = report_in_slices(model, likes, scope, include_likes) if sliced else None
     if report is not None:
         return report
     if scope == "creator" and sliced:  # slicing declined: one pass, after all
@@ -418,7 +430,7 @@ def _report_of(
         if groups is not None:
             return _grouped_report(model, likes, groups, include_likes, scope)
     features = build_like_features(likes, scope)
-    return build_report(model, likes, include_likes=include_likes, features=features)
+    return build_report(model, likes, include_likes, features, rates)
 
 
 def _grouped_report(
@@ -427,9 +439,13 @@ def _grouped_report(
     groups: list[np.ndarray],
     include_likes: bool,
     scope: str,
+    rates: str = "reference",
 ) -> CreatorReport:
-    """The report of each group of creators alike, as one, in input order."""
-    parts = [_report_of(model, _rows_of(likes, rows), include_likes, scope) for rows in groups]
+    """The report of each group of creators alike, as one, in input order (with rates from
+    the batch, each group's from its own creators: they share a feature set)."""
+    parts = [
+        _report_of(model, _rows_of(likes, rows), include_likes, scope, rates) for rows in groups
+    ]
     return _in_input_order(likes, groups, parts)
 
 

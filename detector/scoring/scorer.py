@@ -76,10 +76,14 @@ class Scorer:
         return self  # already compiled; workers cap their threads through DETECTOR_THREADS
 
     def report(
-        self, likes: pd.DataFrame, include_likes: bool = False, scope: str | None = None
+        self,
+        likes: pd.DataFrame,
+        include_likes: bool = False,
+        scope: str | None = None,
+        rates: str = "reference",
     ) -> CreatorReport:
         """Creator report of validated likes, as :meth:`AuthenticityModel.report` gives it."""
-        return report_likes(self, likes, include_likes, scope or self.scope)
+        return report_likes(self, likes, include_likes, scope or self.scope, rates)
 
     def feature_set(self, names: tuple[str, ...]) -> CompiledFeatureSet:
         """The compiled feature set ``names``: from the arrays, else from the profile cache,
