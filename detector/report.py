@@ -670,7 +670,9 @@ def in_id_order(report: CreatorReport) -> CreatorReport:
     were ordered. The per-like table stays one row per input like, in input order."""
     creators = report.creators.sort_values("creator_id", kind="stable", ignore_index=True)
     posts = report.posts.sort_values(["creator_id", "post_id"], kind="stable", ignore_index=True)
-    return CreatorReport(creators=creators, posts=posts, likes=report.likes, meta=report.meta)
+    return CreatorReport(
+        creators=creators, posts=posts, likes=report.likes, meta=report.meta, shift=report.shift
+    )
 
 
 def added_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:

@@ -282,7 +282,9 @@ def assemble(partials: Sequence[PartialReport]) -> CreatorReport:
     if likes is not None:
         rows = np.concatenate([p.like_rows for p in partials if p.like_rows is not None])
         likes = _ordered(likes, rows)
-    return CreatorReport(creators=creators, posts=posts, likes=likes, meta=combined.meta)
+    return CreatorReport(
+        creators=creators, posts=posts, likes=likes, meta=combined.meta, shift=combined.shift
+    )
 
 
 def assembled_lines(partials: Sequence[PartialReport], report: CreatorReport) -> list[str] | None:
@@ -576,4 +578,6 @@ def _in_input_order(
     if all(part.likes is not None for part in parts):
         liked = pd.concat([part.likes for part in parts])
         liked = liked.iloc[np.argsort(np.concatenate(groups), kind="stable")]
-    return CreatorReport(creators=creators, posts=posts, likes=liked, meta=combined.meta)
+    return CreatorReport(
+        creators=creators, posts=posts, likes=liked, meta=combined.meta, shift=combined.shift
+    )
