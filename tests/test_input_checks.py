@@ -199,7 +199,11 @@ def test_the_command_line_warns_about_what_the_checks_counted(likes, tmp_path):
     base = ["score", str(tmp_path / "likes.csv"), "--format", "json", "--accounts"]
     result = runner.invoke(app, [*base, str(tmp_path / "few.csv")])
     assert result.exit_code == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    warnings = [  # the input checks' (a shift from the reference has its own test)
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("warning: ") and "model's reference" not in line
+    ]
     assert len(warnings) == 2, result.stderr
     assert "4 duplicate like(s) dropped" in warnings[0]
     assert "the accounts table has the liker of only" in warnings[1]

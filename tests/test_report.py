@@ -121,6 +121,8 @@ def test_verdict_cut_offs():
         "suspicious",  # above 10% at its lower end, not inflated
         "cannot tell",
     ]
+    likes = np.array([100, 100, 49, 50, 100, 100, 100])
+    assert verdicts(share, low, high, likes)[2:4].tolist() == ["cannot tell", "inflated"]
 
 
 def test_shift_moves_the_rates_and_so_the_interval():

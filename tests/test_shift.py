@@ -133,7 +133,7 @@ def test_cannot_tell_says_why(shipped_model, less_active):
     unsure = report.creators[report.creators["verdict"] == CANNOT_TELL]
     assert len(unsure)
     for reasons, high in zip(unsure["reasons"], unsure["inauthentic_share_high"], strict=True):
-        assert reasons[0].startswith("cannot tell: the evidence allows")
+        assert reasons[0].startswith("cannot tell: ")
         assert high >= 0.25
 
 
