@@ -586,6 +586,7 @@ def _rule_of_thumb(name: str, model: Any, likes: pd.DataFrame) -> MethodScores:
 SHIFT_METHODS: dict[str, ShiftMethod] = {
     "detector_shipped": detector_scores,
     "detector_shipped/batch_scope": partial(detector_scores, scope="batch"),
+    "detector_shipped/batch_rates": partial(detector_scores, rates="batch"),
     "rule_of_thumb": _rule_of_thumb,
 }
 

@@ -22,7 +22,8 @@ reference's fakes (:class:`RateProfile`). On scored likes:
   rate in bin ``b``. The fakes of such data are unseen: they are taken to lie no further from
   the reference's fakes than its authentic likes lie from the reference's (a platform's bought
   accounts share its genuine accounts' traits). So their flag rate may be lower by up to the
-  shift (a flag is one event; a total-variation distance bounds any event's change), and it is
+  shift (a flag is one event, and a total-variation distance bounds any event's change), and it
+  is
   also moved by the authentic likes' displacement (``p - q`` added to the fakes' bin shares).
   The range of each rate, with the reference's own value, is where the rate may lie; the
   share's interval covers it. What no unlabelled data can tell is how much further the fakes
@@ -39,11 +40,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 BINS = 10
 """Bins per feature: the reference's deciles."""
 PRIOR_LIKES = 20.0
 """Pseudo-likes of the reference's own bin shares added to a creator's (shrinkage)."""
+TYPICAL_QUANTILE = 0.9
+TYPICAL_MIN_LIKES = 30
+"""Reference creators with fewer held-out likes do not enter the typical shift."""
 OUTSIDE_QUANTILE = 0.001
 """A value below this quantile of the reference or above ``1 - OUTSIDE_QUANTILE`` lies outside
 the reference's support."""
@@ -66,6 +71,10 @@ class RateProfile:
     """(features, BINS) share of the reference's fakes in each bin (None without labels)."""
     fake_flagged: np.ndarray | None = None
     """(features, BINS) flag rate of the reference's fakes in each bin."""
+    typical_shift: float = 0.0
+    """The :data:`TYPICAL_QUANTILE` quantile of the reference's own creators' shifts: how far
+    one creator's audience lies from the pooled reference on the data the model knows (a
+    creator's reasons name its shift only beyond it)."""
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The profile as named arrays (for the compiled artifact)."""
@@ -78,6 +87,7 @@ class RateProfile:
         if self.fake_share is not None and self.fake_flagged is not None:
             out[prefix + "fake_share"] = self.fake_share
             out[prefix + "fake_flagged"] = self.fake_flagged
+        out[prefix + "typical_shift"] = np.array([self.typical_shift])
         return out
 
     @classmethod
@@ -92,6 +102,9 @@ class RateProfile:
             arrays[prefix + "authentic_flagged"],
             arrays.get(prefix + "fake_share"),
             arrays.get(prefix + "fake_flagged"),
+            float(arrays[prefix + "typical_shift"][0])
+            if prefix + "typical_shift" in arrays
+            else 0.0,
         )
 
 
@@ -100,9 +113,11 @@ def rate_profile(
     authentic_flags: np.ndarray,
     fake: np.ndarray | None = None,
     fake_flags: np.ndarray | None = None,
+    authentic_groups: np.ndarray | None = None,
 ) -> RateProfile:
     """The profile of a set from raw (unfilled) feature values of the likes its rates were
-    measured on: held-out authentic likes and fakes, with their flags."""
+    measured on: held-out authentic likes (with their creators, ``authentic_groups``, for the
+    typical shift) and fakes, with their flags."""
     n_features = authentic.shape[1]
     edges = np.zeros((n_features, BINS - 1))
     support = np.zeros((n_features, 2))
@@ -115,6 +130,12 @@ def rate_profile(
     profile = RateProfile(edges, support, share, flagged)
     if fake is not None and fake_flags is not None and len(fake):
         profile.fake_share, profile.fake_flagged = _bin_rates(fake, fake_flags, edges)
+    if authentic_groups is not None and len(authentic_groups):
+        codes, _ = pd.factorize(authentic_groups)
+        own = shift_figures(authentic, authentic_flags, codes, codes.max() + 1, profile, 0.0, 1.0)
+        sized = np.bincount(codes) >= TYPICAL_MIN_LIKES
+        if sized.any():
+            profile.typical_shift = float(np.quantile(own.shift[sized], TYPICAL_QUANTILE))
     return profile
 
 
@@ -222,7 +243,9 @@ def shift_figures(
             tpr_high = np.where(measured, np.maximum(tpr_high, fake_rate), tpr_high)
     shift = by_feature.max(axis=1) if n_features else np.zeros(n_groups)
     # this data's fakes are unseen: within as far from the reference's fakes as its authentic
-    # likes are from the reference's, their flag rate may be lower by as much as that distance
+    # likes are from the reference's, their flag rate may be lower by as much as that distance.
+    # The whole shift counts, not only its excess over the typical: measured on real account
+    # pools, the excess alone left half the heavily inflated creators of one pool 'authentic'
     tpr_low = np.minimum(tpr_low, np.maximum(tpr - shift, 0.0))
     feature = by_feature.argmax(axis=1) if n_features else np.full(n_groups, -1)
     feature = np.where(shift > 0, feature, -1)

@@ -123,6 +123,8 @@ def test_verdict_cut_offs():
     ]
     likes = np.array([100, 100, 49, 50, 100, 100, 100])
     assert verdicts(share, low, high, likes)[2:4].tolist() == ["cannot tell", "inflated"]
+    few_features = verdicts(share, low, high, likes, features=5).tolist()
+    assert "authentic" not in few_features and few_features[0] == "cannot tell"
 
 
 def test_shift_moves_the_rates_and_so_the_interval():

@@ -170,5 +170,6 @@ def fit_feature_set(sample: TrainingSample, names: tuple[str, ...]) -> FittedFea
         above(unsorted, threshold),
         None if fakes is None else sample.fake[columns].to_numpy(dtype=float)[fake_cal],
         None if fake_scores is None else above(fake_scores, threshold),
+        None if groups is None else groups[rates],
     )
     return fitted
