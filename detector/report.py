@@ -333,7 +333,7 @@ def _cannot_tell_reason(low: float, high: float, likes: int, features: int) -> s
 def _shift_reason(shift: float, feature: str, typical: float) -> str:
     return (
         f"its likers are unlike the model's reference in {feature} (shift {shift:.2f}; "
-        f"9 in 10 of the reference's creators: up to {typical:.2f}): the rates behind the "
+        f"half the reference's creators: up to {typical:.2f}): the rates behind the "
         "share were widened for it"
     )
 
