@@ -31,7 +31,8 @@ model in both scopes, the rule of thumb) in each of part 3's time variants on wo
 authentic population is not the simulator's default (:mod:`benchmarks.shift_worlds`): three
 simulated shifts beside the default test world, part 3's real-pool worlds and the Bitcoin OTC
 ratings (real event timing); on the real worlds, which of :data:`SHIFT_CRITERIA` the shipped
-model meets.
+model meets; and per world the share MAE of other quantifiers of the same scores
+(:mod:`benchmarks.quantifiers`) beside the report's own correction.
 
 A readable table goes to stdout, progress to stderr, every figure to a JSON file
 (default ``benchmarks/results/quality.json``, gitignored).
@@ -63,7 +64,14 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from benchmarks import baselines  # noqa: E402
 from benchmarks.baselines import MethodScores  # noqa: E402
-from benchmarks.metrics import SCENARIOS, SIM_GROUPS, pool_metrics, simulated_metrics  # noqa: E402
+from benchmarks.metrics import (  # noqa: E402
+    SCENARIOS,
+    SIM_GROUPS,
+    pool_metrics,
+    ranking_metrics,
+    simulated_metrics,
+)
+from benchmarks.quantifiers import quantifier_shares  # noqa: E402
 from benchmarks.real_pools import (  # noqa: E402
     POOLS,
     TIMING_MODES,
@@ -717,6 +725,9 @@ def run_shift(args: argparse.Namespace, shipped: Any, timings: dict[str, float])
                     **decision_figures(scores, creators),
                 }
             entry["variants"][variant] = records
+            entry.setdefault("quantifiers", {})[variant] = quantifier_figures(
+                shipped, table, creators
+            )
         worlds[world] = entry
     criteria = {
         world: {
@@ -728,6 +739,54 @@ def run_shift(args: argparse.Namespace, shipped: Any, timings: dict[str, float])
     }
     timings["shift"] = time.perf_counter() - start
     return {"worlds": worlds, "criteria": criteria, "skipped": skipped}
+
+
+QUANTIFIERS: tuple[str, ...] = ("acc", "pcc", "em", "hdy")
+"""Part 4's quantifiers of the shipped model's scores (:mod:`benchmarks.quantifiers`); ``acc``
+is the report's own share."""
+
+
+def quantifier_figures(model: Any, table: pd.DataFrame, creators: pd.DataFrame) -> dict:
+    """Share MAE and creator ROC AUC of each of :data:`QUANTIFIERS` on one world's variant."""
+    shares, note = quantifier_shares(model, table)
+    joined = creators[["creator_id", "inauthentic_share"]].merge(
+        shares, on="creator_id", validate="one_to_one"
+    )
+    inflated = (joined["inauthentic_share"] > 0).to_numpy()
+    out: dict[str, Any] = {"note": note}
+    for name in QUANTIFIERS:
+        estimate = joined[name].to_numpy(dtype=float)
+        available = bool(np.isfinite(estimate).all())
+        out[name] = {
+            "share_mae": float(np.mean(np.abs(estimate - joined["inauthentic_share"])))
+            if available
+            else float("nan"),
+            "creator_roc_auc": ranking_metrics(inflated, estimate)["roc_auc"]
+            if available
+            else float("nan"),
+        }
+    return out
+
+
+def quantifier_table(result: dict) -> str:
+    """Markdown table of part 4's quantifiers: share MAE (creator ROC AUC) per world and times."""
+    rows = [
+        [
+            world,
+            variant,
+            *(
+                f"{_fmt(figures[name]['share_mae'])} ({_fmt(figures[name]['creator_roc_auc'])})"
+                for name in QUANTIFIERS
+            ),
+        ]
+        for world, entry in result["worlds"].items()
+        for variant, figures in entry.get("quantifiers", {}).items()
+    ]
+    title = (
+        "Quantifiers of the shipped model's scores, creator scope: share MAE (creator ROC AUC); "
+        "acc = the report's share"
+    )
+    return "\n".join([title, "", _table(["world", "times", *QUANTIFIERS], rows)])
 
 
 def shift_table(result: dict) -> str:
@@ -787,6 +846,8 @@ def shift_table(result: dict) -> str:
         _table(header, rows),
         "",
         criteria_table(result["criteria"]),
+        "",
+        quantifier_table(result),
     ]
     if notes:
         text += ["", "Not run: " + "; ".join(notes)]

@@ -593,3 +593,21 @@ def test_speed_shapes_and_cold_sample_options(tmp_path):
     sidecar.write_text(json.dumps(asdict(data)))
     assert cached_dataset(sidecar, 1_000_000, 0, "x") is not None  # uniform: as before
     assert cached_dataset(sidecar, 1_000_000, 0, "x", "heavy") is None  # the key has the shape
+
+
+def test_the_quantifiers_recover_a_known_share_of_fakes():
+    """Two creators whose scores mix two known distributions at 30% and 0% fakes."""
+    from benchmarks.quantifiers import em_shares, hdy_shares, pcc_shares
+
+    rng = np.random.default_rng(0)
+    authentic, fake = rng.normal(0, 1, 20_000), rng.normal(3, 1, 20_000)
+    mixed = np.r_[rng.normal(0, 1, 1_400), rng.normal(3, 1, 600)]
+    clean = rng.normal(0, 1, 2_000)
+    scores = np.r_[mixed, clean]
+    codes = np.r_[np.zeros(2_000, np.int64), np.ones(2_000, np.int64)]
+    # P(fake | score) at even odds for these two normals
+    probability = 1 / (1 + np.exp(-(3 * scores - 4.5)))
+    assert hdy_shares(scores, codes, 2, authentic, fake) == pytest.approx([0.3, 0.0], abs=0.03)
+    assert em_shares(probability, codes, 2) == pytest.approx([0.3, 0.0], abs=0.03)
+    pcc = pcc_shares(probability, codes, 2)
+    assert 0.25 < pcc[0] < 0.35 and pcc[1] < 0.1  # biased, but in the right place
