@@ -64,14 +64,16 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    html = "html"
 
 
 def _format_of(output: Path | None) -> OutputFormat:
-    """The report format an output file's name asks for: .json or .csv, else a table."""
+    """The report format an output file's name asks for: .json, .csv or .html, else a table."""
     if output is None or str(output) == "-":
         return OutputFormat.table
     suffix = output.suffix.lower().lstrip(".")
-    return OutputFormat(suffix) if suffix in ("json", "csv") else OutputFormat.table
+    suffix = "html" if suffix == "htm" else suffix
+    return OutputFormat(suffix) if suffix in ("json", "csv", "html") else OutputFormat.table
 
 
 def _say(message: str) -> None:
@@ -229,6 +231,15 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     _say(f"features used: {used}")
     _say(f"features left out (inputs absent or times too coarse): {missing}")
     return buffer.getvalue()
+
+
+def _render_html(report: Any, likes: Any, scorer: Any, detail: int, named: list[str] | None) -> str:
+    """The report as one HTML page, with the model's reference of account ages beside each
+    creator's likers."""
+    from detector.visual import AgeReference, render_html  # cold start: only to draw a page
+
+    reference = AgeReference.of(scorer, report.meta["features_used"])
+    return render_html(report, likes, reference, detail=detail, named=named)
 
 
 def _cell(value: Any) -> str:
@@ -394,10 +405,19 @@ def score(
         OutputFormat | None,
         typer.Option(
             "--format",
-            help="Output format [default: json or csv for an --output file named .json or "
-            ".csv, else table].",
+            help="Output format [default: json, csv or html for an --output file named so, "
+            "else table]. html: one self-contained page with charts (memory engine).",
         ),
     ] = None,
+    detail: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="With --format html: draw this many creators in detail, the most suspicious "
+            "first (every --creator ID when given).",
+        ),
+    ] = 50,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -471,16 +491,21 @@ def score(
         )
     if partitions is not None and engine in (Engine.memory, Engine.auto):
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
+    format = format or _format_of(output)
+    html = format is OutputFormat.html
+    if html and engine not in (Engine.memory, Engine.auto):
+        raise typer.BadParameter(
+            "the HTML report draws each creator's likes, read in memory: use --engine memory",
+            param_hint="--format html",
+        )
     if likes_output is not None and str(likes_output) == "-":
         raise typer.BadParameter(
             "stdout carries the report: give a file", param_hint="--likes-output"
         )
-    format = format or _format_of(output)
     with _known_failures():
         if engine is Engine.auto:
-            engine = (
-                Engine.memory if source is not None or rates is Rates.batch else _auto_engine(file)
-            )
+            in_memory = source is not None or rates is Rates.batch or html
+            engine = Engine.memory if in_memory else _auto_engine(file)
         if engine is not Engine.memory:  # scoring engines
             _refuse_overwrite(output, force)
             _refuse_overwrite(likes_output, force)
@@ -528,12 +553,15 @@ def score(
         with _status(f"scoring {len(likes):,} likes"):
             report = fitted.report(
                 likes,
-                include_likes=likes_output is not None,
+                include_likes=likes_output is not None or html,
                 scope=scope.value,
                 rates=rates.value,
             )
         _say_warnings(report)
-        text = _render_creators(report, format)
+        if html:
+            text = _render_html(report, likes, fitted, detail, creator)
+        else:
+            text = _render_creators(report, format)
         with staged():  # both outputs or neither
             if output is not None and str(output) != "-":
                 write_text(output, text)

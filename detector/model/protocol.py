@@ -8,7 +8,7 @@ Every engine scores through :class:`FeatureScorer`, implemented by the scikit-le
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class FeatureScorer(Protocol):
     def prepare(self, present: Iterable[str], scope: str) -> None:
         """Make ready, once, the feature set that input columns ``present`` give in ``scope``,
         before threads or worker processes score partitions with it."""
+
+    def fitted_sets(self) -> Sequence[FeatureSetScorer]:
+        """Every feature set fitted so far (none is fitted by asking)."""
 
     def compiled(self, threads: int | None = None) -> FeatureScorer:
         """The fastest scorer with the same flags and scores (within 1e-9)."""

@@ -101,6 +101,10 @@ class Scorer:
                 self.arrays.sets[names] = found
         return found
 
+    def fitted_sets(self) -> list[CompiledFeatureSet]:
+        """Every feature set at hand: the compiled ones, then the ones fitted on use."""
+        return list(self.arrays.sets.values())
+
     def _fit(self, names: tuple[str, ...]) -> CompiledFeatureSet:
         # scikit-learn is imported only when a column profile must be fitted
         from detector.model.feature_sets import fit_feature_set
