@@ -80,10 +80,45 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+_quiet = False
+"""Set by a command's ``--quiet``: no notes, no progress (warnings and errors still)."""
+
+
+def _note(message: str) -> None:
+    """An informative line on stderr, unless ``--quiet``."""
+    if not _quiet:
+        _say(message)
+
+
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No notes and no progress: warnings and errors only."),
+]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also print how long each stage took.")
+]
+
+
+@contextmanager
+def _progress(quiet: bool = False, verbose: bool = False) -> Iterator[None]:
+    """Progress bars on stderr when it is a terminal (not with ``quiet``), and with
+    ``verbose`` one ``time:`` line per stage, for the work inside the block."""
+    global _quiet
+    _quiet = quiet
+    bars = sys.stderr.isatty() and not quiet
+    if not bars and not verbose:
+        yield
+        return
+    from detector.progress import TerminalProgress, reporting
+
+    with TerminalProgress(bars, verbose, say=_say) as shown, reporting(shown):
+        yield
+
+
 def _say_notes(frame: Any) -> None:
     """Show what reading noted about the input (e.g. header names stripped), one line each."""
     for note in frame.attrs.get("notes", []):
-        _say(f"note: {note}")
+        _note(f"note: {note}")
 
 
 @contextmanager
@@ -97,7 +132,7 @@ def _engine_messages() -> Iterator[None]:
         finally:
             for message in caught:
                 if issubclass(message.category, InputNote):
-                    _say(f"note: {message.message}")
+                    _note(f"note: {message.message}")
                 elif issubclass(message.category, RuntimeWarning) and str(
                     message.filename
                 ).startswith(str(Path(__file__).parent)):
@@ -115,7 +150,7 @@ def _say_warnings(report: Any) -> None:
     for line in [*input_warnings(report.meta), *facts_warnings, *shift_warnings(report)]:
         _say(f"warning: {line}")
     for line in [*facts_notes, *time_notes(report.creators)]:
-        _say(f"note: {line}")
+        _note(f"note: {line}")
 
 
 @contextmanager
@@ -143,13 +178,10 @@ def _known_failures() -> Iterator[None]:
 
 @contextmanager
 def _status(message: str) -> Iterator[None]:
-    """A spinner on stderr when it is a terminal; a plain note otherwise."""
-    if sys.stderr.isatty():
-        from rich.console import Console  # cold start: rich only when a spinner is drawn
+    """A stage of work: a spinner with its time on a terminal, a time line with --verbose."""
+    from detector.progress import stage
 
-        with Console(stderr=True).status(message):
-            yield
-    else:
+    with stage(message):
         yield
 
 
@@ -228,8 +260,8 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     Console(file=buffer, width=width, force_terminal=False).print(table)
     used = ", ".join(report.meta["features_used"])
     missing = ", ".join(sorted(report.meta["features_missing"])) or "none"
-    _say(f"features used: {used}")
-    _say(f"features left out (inputs absent or times too coarse): {missing}")
+    _note(f"features used: {used}")
+    _note(f"features left out (inputs absent or times too coarse): {missing}")
     return buffer.getvalue()
 
 
@@ -284,7 +316,7 @@ def _auto_engine(file: Path) -> Engine:
         return Engine.memory
     if rows < AUTO_CHUNKED_FROM:
         return Engine.memory
-    _say(f"{rows:,} likes: chunked engine (bounded memory; --engine memory loads them all)")
+    _note(f"{rows:,} likes: chunked engine (bounded memory; --engine memory loads them all)")
     return Engine.chunked
 
 
@@ -355,12 +387,14 @@ def _write_score_outputs(
         sys.stdout.write(_render_creators(report, format))
     else:
         if not written:
-            write_text(output, _render_creators(report, format))
-        _say(f"report written to {output}")
+            with _status(f"writing {output}"):
+                write_text(output, _render_creators(report, format))
+        _note(f"report written to {output}")
     if likes_output is not None:
         if write_likes:
-            write_frame(likes_output, report.likes)
-        _say(f"per-like scores written to {likes_output}")
+            with _status(f"writing {likes_output}"):
+                write_frame(likes_output, report.likes)
+        _note(f"per-like scores written to {likes_output}")
 
 
 # --- end of scoring engines -------------------------------------------------------------------
@@ -471,6 +505,8 @@ def score(
             "dask: partitions after the shuffle by creator (default: as read).",
         ),
     ] = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Score creators: how authentic their likes are, with an interval and reasons.
 
@@ -502,7 +538,7 @@ def score(
         raise typer.BadParameter(
             "stdout carries the report: give a file", param_hint="--likes-output"
         )
-    with _known_failures():
+    with _known_failures(), _progress(quiet, verbose):
         if engine is Engine.auto:
             in_memory = source is not None or rates is Rates.batch or html
             engine = Engine.memory if in_memory else _auto_engine(file)
@@ -549,30 +585,32 @@ def score(
         )
         _say_notes(likes)
         likes.attrs["detector_validated"] = True
-        fitted = load_scorer(model)
-        with _status(f"scoring {len(likes):,} likes"):
-            report = fitted.report(
-                likes,
-                include_likes=likes_output is not None or html,
-                scope=scope.value,
-                rates=rates.value,
-            )
+        with _status("loading the model"):
+            fitted = load_scorer(model)
+        report = fitted.report(  # its stages: detector.scoring.pipeline
+            likes,
+            include_likes=likes_output is not None or html,
+            scope=scope.value,
+            rates=rates.value,
+        )
         _say_warnings(report)
         if html:
             text = _render_html(report, likes, fitted, detail, creator)
         else:
             text = _render_creators(report, format)
-        with staged():  # both outputs or neither
-            if output is not None and str(output) != "-":
+        to_file = output is not None and str(output) != "-"
+        writing = [str(path) for path in (output if to_file else None, likes_output) if path]
+        with _status(f"writing {', '.join(writing) or 'the report'}"), staged():  # all or none
+            if to_file:
                 write_text(output, text)
             if likes_output is not None:
                 write_frame(likes_output, report.likes)
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            _say(f"report written to {output}")
+            _note(f"report written to {output}")
         if likes_output is not None:
-            _say(f"per-like scores written to {likes_output}")
+            _note(f"per-like scores written to {likes_output}")
 
 
 @app.command()
@@ -614,12 +652,14 @@ def train(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Train a model; with labels, choose the threshold and report held-out metrics.
 
     Example: detector train likes.csv --label-column is_fake --output models/mine.joblib
     """
-    with _known_failures():
+    with _known_failures(), _progress(quiet, verbose):
         # cold start: pandas and scikit-learn only when training runs
         from detector.io import load_likes
         from detector.persistence import data_fingerprint, save_model, sidecar_path
@@ -662,7 +702,7 @@ def train(
         }
         save_model(model, output, metrics=metrics, training=training, overwrite=True)
         typer.echo(json.dumps(metrics, indent=2))
-        _say(f"model written to {output} (metadata: {sidecar_path(output)})")
+        _note(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 
 FEW_CLEAN_CREATORS = 10
@@ -690,6 +730,8 @@ def adapt(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [default: the model's].")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing model.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Adapt a model to your platform with likes of creators known to be clean; no fake label.
 
@@ -698,7 +740,7 @@ def adapt(
 
     Example: detector adapt clean_creators.csv --output models/mine.joblib
     """
-    with _known_failures():
+    with _known_failures(), _progress(quiet, verbose):
         # cold start: pandas and scikit-learn only when adapting runs
         from detector.io import load_likes
         from detector.persistence import data_fingerprint, load_model, save_model, sidecar_path
@@ -731,7 +773,7 @@ def adapt(
                 f"rate is measured on few creators' audiences and may be off (the benchmark "
                 f"used 60)"
             )
-        _say(f"model written to {output} (metadata: {sidecar_path(output)})")
+        _note(f"model written to {output} (metadata: {sidecar_path(output)})")
 
 
 def _label_if_present(
@@ -795,12 +837,14 @@ def evaluate(
     scope: Annotated[
         Scope, typer.Option(help="batch or creator (see 'detector score --help').")
     ] = Scope.creator,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Measure a model on labelled data, at like level and creator level (JSON on stdout).
 
     Example: detector evaluate world/likes.csv --creators world/creators.csv
     """
-    with _known_failures():
+    with _known_failures(), _progress(quiet, verbose):
         # cold start: pandas and the model only when evaluating runs
         from detector.io import load_likes, read_table
         from detector.persistence import load_model
@@ -863,12 +907,14 @@ def generate(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Simulate a labelled world: OUTDIR/likes.csv (with is_fake) and OUTDIR/creators.csv.
 
     Example: detector generate /tmp/world --creators 200 --seed 7
     """
-    with _known_failures():
+    with _known_failures(), _progress(quiet, verbose):
         from detector import synth  # cold start: the simulator (pandas, numpy) only here
 
         if format not in ("csv", "parquet"):
@@ -899,7 +945,7 @@ def generate(
                 paths = synth.write_world_parquet_chunked(
                     outdir, creators, seed, inflated_share=inflated_share
                 )
-        _say(f"wrote {paths[0]} and {paths[1]}")
+        _note(f"wrote {paths[0]} and {paths[1]}")
 
 
 def _interrupted(signum: int, frame: object) -> None:

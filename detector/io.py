@@ -27,6 +27,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 from detector.creators import join_creators, validate_creators
 from detector.errors import InputFormatError, SchemaError
 from detector.output import atomic_write
+from detector.progress import CountedReader, Stage, counting, stage
 from detector.schema import (
     ACCOUNTS_MATCHED,
     VERBATIM_COLUMNS,
@@ -87,12 +88,15 @@ def _csv_options(names: list[str]) -> dict[str, object]:
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
-def _read_csv(source: str | Path | IO[bytes], sep: str, names: list[str]) -> pd.DataFrame:
+def _read_csv(
+    source: str | Path | IO[bytes], sep: str, names: list[str], counted: Stage | None = None
+) -> pd.DataFrame:
     """Read a CSV with Arrow: the verbatim columns as text, other columns typed by Arrow with
     pandas' missing-value words (NA, null, nan, ...) as missing; the schema parses them after.
 
     Arrow's reader builds id strings several times faster than pandas' (a text column is
-    pandas' slowest to read), which keeps reading ids verbatim as cheap as reading numbers."""
+    pandas' slowest to read), which keeps reading ids verbatim as cheap as reading numbers.
+    ``counted`` counts the bytes read from a file (for a progress bar)."""
     text = [n for n in names if n in VERBATIM_COLUMNS]
     options = pacsv.ConvertOptions(
         column_types=dict.fromkeys(text, pa.string()),
@@ -101,6 +105,8 @@ def _read_csv(source: str | Path | IO[bytes], sep: str, names: list[str]) -> pd.
     )
     suffix = Path(source).suffix.lower() if isinstance(source, (str, Path)) else ""
     with ExitStack() as stack:
+        if isinstance(source, (str, Path)) and counted is not None:
+            source = CountedReader(stack.enter_context(open(source, "rb")), counted)
         if suffix in _OPENERS:
             source = stack.enter_context(_OPENERS[suffix](source, "rb"))
         table = pacsv.read_csv(
@@ -165,6 +171,26 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
             f"{name}: reading .zst needs the zstandard package (pip install 'engagement-detector[zstd]'), "
             f"or decompress the file first"
         )
+    size = None  # bytes to read, where a bar counts them: files Arrow reads
+    if (
+        counting()
+        and fmt in ("csv", "tsv")
+        and str(path) != "-"
+        and not name.lower().endswith(".zst")
+    ):
+        size = Path(path).stat().st_size
+    with stage(f"reading {name}", size, "bytes" if size else "") as counted:
+        frame, note = _read(path, name, fmt, stdin, counted if size else None)
+    if frame.shape[1] == 0:
+        raise InputFormatError(f"{name}: empty file (expected a header row and one row per like)")
+    if note:
+        frame.attrs["notes"] = [note]
+    return frame
+
+
+def _read(
+    path: str | Path, name: str, fmt: str, stdin: IO[str] | None, counted: Stage | None
+) -> tuple[pd.DataFrame, str | None]:
     note = None
     try:
         if str(path) == "-":
@@ -179,7 +205,7 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
             if name.lower().endswith(".zst"):
                 frame = pd.read_csv(path, sep=sep, **_csv_options(names))
             else:
-                frame = _read_csv(path, sep, names)
+                frame = _read_csv(path, sep, names, counted)
         else:
             if fmt == "parquet":
                 frame = pd.read_parquet(path)
@@ -200,11 +226,7 @@ def read_table(path: str | Path, stdin: IO[str] | None = None) -> pd.DataFrame:
         ) from None
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise InputFormatError(f"{name}: cannot be read as {fmt}: {_first_line(error)}") from None
-    if frame.shape[1] == 0:
-        raise InputFormatError(f"{name}: empty file (expected a header row and one row per like)")
-    if note:
-        frame.attrs["notes"] = [note]
-    return frame
+    return frame, note
 
 
 def _first_line(error: BaseException) -> str:
@@ -241,7 +263,8 @@ def load_likes(
     if label_column is not None and label_column in raw.columns:
         likes_label = label_column
     notes = list(raw.attrs.get("notes", []))
-    likes = validate_likes(raw, where, label_column=likes_label)
+    with stage(f"checking {where}"):
+        likes = validate_likes(raw, where, label_column=likes_label)
     del raw
     # Arrow keeps the buffers of the table read for reuse; scoring needs that memory more
     pa.default_memory_pool().release_unused()

@@ -773,3 +773,41 @@ def test_creator_changes_are_found_however_ids_are_held(dtype):
     assert _changes(chunked).tolist() == expected
     assert _changes(column.iloc[3:].reset_index(drop=True)).tolist() == [1, 2, 4, 6]
     assert _changes(column.iloc[:1]).tolist() == []
+
+
+# ---------------------------------------------------------------------------------- progress
+def test_engines_count_their_progress(cluster, data, small_model, expected):
+    """Each engine's stages end complete: the chunked engine's buckets, Dask's own task counts
+    (the distributed scheduler's and the local scheduler's), and the reports stay the same."""
+    import dask
+    from distributed import Client
+
+    from detector.engines.dask_engine import read_likes_dask, score_dask
+    from detector.progress import reporting
+    from tests.test_progress import Recorder
+
+    chunked = Recorder()
+    with reporting(chunked):
+        got = score_parquet_chunked(data["folder"], small_model, buckets=3, include_likes=True)
+    assert_same_report(got, expected)
+    spill, scoring = (
+        chunked.stages[f"reading {data['folder']} into 3 buckets"],
+        chunked.stages["scoring"],
+    )
+    assert spill.done == spill.total >= 1
+    assert scoring.unit == "buckets" and scoring.done == scoring.total == 3
+
+    distributed = Recorder()
+    with Client(cluster), reporting(distributed):
+        got = score_dask(read_likes_dask(data["file"]), small_model, include_likes=True)
+    assert_same_report(got, expected)
+    for name in ("reading and grouping by creator", "scoring"):
+        tasks = distributed.stages[name]
+        assert tasks.unit == "tasks" and tasks.total and tasks.done == tasks.total
+
+    local = Recorder()
+    with dask.config.set(scheduler="sync"), reporting(local):
+        got = score_dask(read_likes_dask(data["file"]), small_model, include_likes=True)
+    assert_same_report(got, expected)
+    tasks = local.stages["scoring"]
+    assert tasks.total and tasks.done == tasks.total

@@ -81,6 +81,7 @@ from detector.engines.workers import PROCESSES_FROM_ROWS, Workers
 from detector.errors import DetectorError, InputFormatError, InputNote, SchemaError
 from detector.io import clean_header, detect_format, read_creators, read_table, write_text
 from detector.output import atomic_write, remove_leftovers
+from detector.progress import stage
 from detector.report import in_id_order, report_json
 from detector.schema import REQUIRED_COLUMNS, check_required
 from detector.scoring.pipeline import (
@@ -224,9 +225,12 @@ def score_parquet_chunked(
             reader_state = folder / "reader.pickle"  # read once by each worker process
             _dump(reader, reader_state)
 
-        def each(function: Callable[..., list[Any]], state: Path | None, own: Any) -> Iterator[Any]:
+        def each(
+            function: Callable[..., list[Any]], state: Path | None, own: Any, name: str
+        ) -> Iterator[Any]:
             """``own(unit)`` for every unit here, or ``function(state, unit)`` on the workers;
-            the results of all units in order, flattened, as they come."""
+            the results of all units in order, flattened, as they come (counted as stage
+            ``name``)."""
             if parallel > 1:
                 done: Iterable[list[Any]] = pool.map(
                     function, [(str(state), unit) for unit in units]
@@ -235,14 +239,18 @@ def score_parquet_chunked(
                 done = map_threads(own, units, threads)
             else:
                 done = (own(unit) for unit in units)
-            for results in done:
-                yield from results
+            with stage(name, len(units), "buckets") as counted:
+                for results in done:
+                    counted.advance()
+                    yield from results
 
         table, columns_present = None, None
         if scope == "batch":  # pass 1: the liker table
             present = []
             state = reader_state if parallel > 1 else None
-            for summary, columns_present in each(_summarise_in_worker, state, reader.summaries):
+            for summary, columns_present in each(
+                _summarise_in_worker, state, reader.summaries, "pass 1: likers across creators"
+            ):
                 # added up as they come: one liker table in memory, not one per part
                 table = summary if table is None else reduce_summaries([table, summary])
                 present.append(columns_present)
@@ -267,7 +275,7 @@ def score_parquet_chunked(
         if parallel > 1:
             state = folder / "bucket-scorer.pickle"
             _dump(bucket_scorer, state)
-        done = list(each(_score_in_worker, state, bucket_scorer))
+        done = list(each(_score_in_worker, state, bucket_scorer, "scoring"))
         if not done:
             _no_likes(path, wanted)
         partials = [partial for partial, _ in done]
@@ -586,18 +594,21 @@ def _spill(
     ranges = _plan(fragments, pool.processes)
     schema = pa.Schema.from_pandas(validated_sample(columns), preserve_index=False)
     args = (columns, schema, k, folder, batch_rows, creators, compression)
-    if len(ranges) == 1:
-        written = [_spill_range(ranges[0], 0, *args)]
-    else:
-        tasks = [(part, index, *args) for index, part in enumerate(ranges)]
-        results = pool.map(_spill_in_worker, tasks)
-        written = []
-        for result in results:  # the first error in input order, as one process would give
-            if isinstance(result, BaseException):
-                raise result
-            if result is None:  # stopped by an earlier range's error: cannot come first
-                raise RuntimeError("a spill worker stopped without an earlier error")
-            written.append(result)
+    with stage(f"reading {name} into {k} buckets", len(ranges), "parts") as counted:
+        if len(ranges) == 1:
+            written = [_spill_range(ranges[0], 0, *args)]
+            counted.advance()
+        else:
+            tasks = [(part, index, *args) for index, part in enumerate(ranges)]
+            results = pool.map(_spill_in_worker, tasks)
+            written = []
+            for result in results:  # the first error in input order, as one process gives
+                if isinstance(result, BaseException):
+                    raise result
+                if result is None:  # stopped by an earlier range's error: cannot come first
+                    raise RuntimeError("a spill worker stopped without an earlier error")
+                written.append(result)
+                counted.advance()
     buckets = sorted(set().union(*written))
     if not buckets:
         _no_likes(name, creators)

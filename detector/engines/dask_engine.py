@@ -25,6 +25,7 @@ to one for the command line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
@@ -40,6 +41,7 @@ from detector.creators import count_unused_facts, join_creators
 from detector.engines.partitions import ROW_KEY, contract_columns, split_rows, validated_sample
 from detector.errors import InputFormatError, InputNote, MissingDependencyError, SchemaError
 from detector.io import DAMAGED, clean_header, csv_header, detect_format, read_creators, read_table
+from detector.progress import Stage, counting, stage
 from detector.report import in_id_order
 from detector.schema import (
     REQUIRED_COLUMNS,
@@ -188,7 +190,6 @@ def score_dask(
     CreatorReport equal to ``model.report(likes)`` on the whole (filtered) table.
     """
     dd = _require_dask()
-    import dask  # optional: the 'dask' extra (checked by _require_dask)
     from dask import delayed
 
     if not isinstance(ddf, dd.DataFrame):
@@ -212,7 +213,7 @@ def score_dask(
         _order, account_arg, account_source, facts_arg, meta=joined_meta
     )
     with _reading(source):
-        parts = ordered.persist().to_delayed()
+        parts = _persisted("reading and grouping by creator", ordered).to_delayed()
 
     client = _distributed_client()
     table, columns_present = None, None
@@ -225,7 +226,11 @@ def score_dask(
                 for i in range(0, len(summaries), FAN_IN)
             ]
         with _reading(source):
-            table, found = dask.compute(summaries[0], [delayed(_pick)(f, 1) for f in firsts])
+            table, found = _computed(
+                "pass 1: likers across creators",
+                summaries[0],
+                [delayed(_pick)(f, 1) for f in firsts],
+            )
         present = [p for p in found if p is not None]
         if table is None:
             raise _no_rows(source, wanted)
@@ -237,11 +242,12 @@ def score_dask(
     else:
         model_arg, table_arg = delayed(model), delayed(table)
     with _reading(source):
-        results = dask.compute(
+        results = _computed(
+            "scoring",
             *[
                 delayed(_second)(part, model_arg, table_arg, include_likes, columns_present)
                 for part in parts
-            ]
+            ],
         )
     partials = [r for r in results if r is not None]
     if not partials:
@@ -392,6 +398,87 @@ def _accounts(accounts: str | Path | pd.DataFrame | None) -> tuple[pd.DataFrame 
     if accounts is None or isinstance(accounts, pd.DataFrame):
         return accounts, "accounts"
     return read_table(accounts), str(accounts)
+
+
+def _persisted(name: str, collection: Any) -> Any:
+    """``collection.persist()``, done before it returns (so that its stage is timed), with
+    Dask's own progress of its tasks on a bar when counts are shown."""
+    client = _distributed_client()
+    with stage(name, unit="tasks") as counted:
+        persisted = collection.persist()
+        if client is not None:
+            from distributed import futures_of, wait
+
+            if counting():
+                _task_bar()(futures_of(persisted), counted)
+            wait(persisted)
+    return persisted
+
+
+def _computed(name: str, *collections: Any) -> tuple[Any, ...]:
+    """``dask.compute(*collections)`` with Dask's own progress of its tasks on a bar when
+    counts are shown: the distributed scheduler's progress feed, or the local schedulers'
+    callbacks."""
+    import dask
+
+    client = _distributed_client()
+    with stage(name, unit="tasks") as counted:
+        if not counting():
+            return dask.compute(*collections)
+        if client is None:
+            with _LocalTaskCount(counted):
+                return dask.compute(*collections)
+        futures = client.compute(
+            [c if dask.is_dask_collection(c) else dask.delayed(c) for c in collections]
+        )
+        _task_bar()(futures, counted)  # returns when the tasks are done (or one failed)
+        return tuple(client.gather(futures))
+
+
+@functools.cache
+def _task_bar() -> type:
+    """The class of :func:`_computed`'s bars (made on first use: distributed is optional)."""
+    from distributed.diagnostics.progressbar import TextProgressBar
+
+    class TaskBar(TextProgressBar):
+        """Distributed's console progress bar, drawn on a stage instead of stdout."""
+
+        def __init__(self, futures: Any, counted: Stage) -> None:
+            self.counted = counted
+            super().__init__(futures)
+
+        def _draw_bar(self, remaining: int, all: int, **kwargs: Any) -> None:
+            self.counted.update(all - remaining, all)
+
+        def _draw_stop(self, **kwargs: Any) -> None:
+            pass
+
+    return TaskBar
+
+
+class _LocalTaskCount:
+    """Tasks done on a stage, from Dask's local schedulers' callbacks."""
+
+    def __init__(self, counted: Stage) -> None:
+        from dask.callbacks import Callback
+
+        stage_of = counted
+
+        class Count(Callback):
+            def _start_state(self, dsk: Any, state: Any) -> None:
+                self.total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+
+            def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:
+                stage_of.update(len(state["finished"]), self.total)
+
+        self.callback = Count()
+
+    def __enter__(self) -> _LocalTaskCount:
+        self.callback.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.callback.__exit__(*exc)
 
 
 def _distributed_client() -> Any:

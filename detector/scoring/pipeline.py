@@ -46,6 +46,7 @@ from detector.features import (
 from detector.features.arrays import first_rows
 from detector.features.catalogue import FEATURES_INPUTS, SCOPES
 from detector.features.resolution import TIME_TIERS, resolutions_of, time_inputs
+from detector.progress import advance, stage
 from detector.report import CreatorReport, build_report, combine_reports, in_id_order
 from detector.schema import (
     ACCOUNTS_MATCHED,
@@ -381,7 +382,8 @@ def report_likes(
         likes.attrs["detector_validated"] = True
     if rates not in RATES:
         raise ValueError(f"rates must be one of {RATES}, not {rates!r}")
-    report = _report_of(model, likes, include_likes, scope, rates)
+    with stage("scoring", total=len(likes), unit="likes"):
+        report = _report_of(model, likes, include_likes, scope, rates)
     report.meta["input"].update(
         {
             "duplicate_likes_dropped": int(repeated.sum()),
@@ -432,7 +434,9 @@ def _report_of(
         if groups is not None:
             return _grouped_report(model, likes, groups, include_likes, scope)
     features = build_like_features(likes, scope)
-    return build_report(model, likes, include_likes, features, rates)
+    report = build_report(model, likes, include_likes, features, rates)
+    advance(len(likes))
+    return report
 
 
 def _grouped_report(
@@ -500,8 +504,10 @@ def report_in_slices(
         pending = pool.map(scored, [jobs[i] for i in others])  # submitted now
         for i in giants:  # meanwhile, on this unmarked thread: its row chunks on every core
             partials[i] = scored(jobs[i])
+            advance(len(parts[i][0]))
         for i, partial in zip(others, pending, strict=True):
             partials[i] = partial
+            advance(len(parts[i][0]))
     report = assemble([p for p in partials if p is not None])
     if report.likes is not None:  # in table order: the table's own index, as one pass keeps it
         report.likes.index = likes.index

@@ -20,6 +20,7 @@ import pandas as pd
 from detector._version import __version__
 from detector.features.account import account_age_days
 from detector.model.protocol import FeatureScorer
+from detector.progress import stage
 from detector.report import (
     AUTHENTIC_BELOW,
     INFLATED_FROM,
@@ -230,17 +231,19 @@ def _sections(
     creators = report.creators.assign(_id=report.creators["creator_id"].astype(str))
     creators = creators.set_index("_id")
     out = []
-    for cid in shown:
-        rows = by_creator.get(cid, np.zeros(0, dtype=np.int64))
-        out.append(
-            _section(
-                creators.loc[cid],
-                scored.iloc[rows],
-                inputs.iloc[rows],
-                posts.iloc[posts_by_creator.get(cid, [])],
-                reference,
+    with stage("drawing the HTML report", len(shown), "creators") as counted:
+        for cid in shown:
+            rows = by_creator.get(cid, np.zeros(0, dtype=np.int64))
+            out.append(
+                _section(
+                    creators.loc[cid],
+                    scored.iloc[rows],
+                    inputs.iloc[rows],
+                    posts.iloc[posts_by_creator.get(cid, [])],
+                    reference,
+                )
             )
-        )
+            counted.advance()
     return out
 
 
