@@ -265,12 +265,16 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     return buffer.getvalue()
 
 
-def _render_html(report: Any, likes: Any, scorer: Any, detail: int, named: list[str] | None) -> str:
+def _render_html(
+    report: Any, likes: Any, scorer: Any, detail: int | None, named: list[str] | None
+) -> str:
     """The report as one HTML page, with the model's reference of account ages beside each
     creator's likers."""
-    from detector.visual import AgeReference, render_html  # cold start: only to draw a page
+    # cold start: only to draw a page
+    from detector.visual import DETAIL, AgeReference, render_html
 
     reference = AgeReference.of(scorer, report.meta["features_used"])
+    detail = DETAIL if detail is None else detail
     return render_html(report, likes, reference, detail=detail, named=named)
 
 
@@ -444,14 +448,14 @@ def score(
         ),
     ] = None,
     detail: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=0,
             metavar="N",
             help="With --format html: draw this many creators in detail, the most suspicious "
-            "first (every --creator ID when given).",
+            "first [default: 50; every --creator ID when given].",
         ),
-    ] = 50,
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -529,6 +533,8 @@ def score(
         raise typer.BadParameter("needs --engine chunked or dask", param_hint="--partitions")
     format = format or _format_of(output)
     html = format is OutputFormat.html
+    if detail is not None and not html:
+        raise typer.BadParameter("needs --format html", param_hint="--detail")
     if html and engine not in (Engine.memory, Engine.auto):
         raise typer.BadParameter(
             "the HTML report draws each creator's likes, read in memory: use --engine memory",

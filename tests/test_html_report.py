@@ -160,6 +160,8 @@ def test_score_writes_html_from_the_command_line(tmp_path):
         app, ["score", str(SAMPLE / "likes.csv"), "--format", "html", "--engine", "chunked"]
     )
     assert refused.exit_code == 2 and "--engine memory" in refused.output
+    detail_alone = runner.invoke(app, ["score", str(SAMPLE / "likes.csv"), "--detail", "3"])
+    assert detail_alone.exit_code == 2 and "needs --format html" in detail_alone.output
 
 
 # --- in a real browser ---------------------------------------------------------------------

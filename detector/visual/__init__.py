@@ -4,6 +4,6 @@
 each creator's likes and the model's reference and lays out the page.
 """
 
-from detector.visual.page import AgeReference, render_html
+from detector.visual.page import DETAIL, AgeReference, render_html
 
-__all__ = ["AgeReference", "render_html"]
+__all__ = ["DETAIL", "AgeReference", "render_html"]
