@@ -198,7 +198,10 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    from detector.audience import AUDIENCE_COLUMNS, audience_cell
+
     width = _table_width()
+    audience = set(AUDIENCE_COLUMNS) <= set(creators.columns) and width >= AUDIENCE_FROM_WIDTH
     table = Table(title="Creator authenticity", title_justify="left")
     facts = [name for name in ("category", "platform") if name in creators.columns]
     for column in (
@@ -208,6 +211,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
         "authenticity",
         "inauthentic (90% interval)",
         "verdict",
+        *([AUDIENCE_HEADER] if audience else []),
         "top reason",
     ):
         table.add_column(column)
@@ -220,6 +224,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
             f"{row.authenticity:.1f}",
             f"{row.inauthentic_share:.1%} ({row.inauthentic_share_low:.1%}-{row.inauthentic_share_high:.1%})",
             row.verdict,
+            *([audience_cell(row)] if audience else []),
             reason,
         )
     buffer = StringIO()
@@ -229,6 +234,13 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     _say(f"features used: {used}")
     _say(f"features left out (inputs absent or times too coarse): {missing}")
     return buffer.getvalue()
+
+
+AUDIENCE_HEADER = "audience %\nreal/mass/\ninfl/susp"
+"""The score table's compact audience column (detector.audience): the four shares, in percent."""
+AUDIENCE_FROM_WIDTH = 100
+"""Narrower tables leave the audience column out (JSON and CSV always carry the shares): in
+80 columns the verdicts would be cut to fit it."""
 
 
 def _cell(value: Any) -> str:

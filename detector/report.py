@@ -5,7 +5,9 @@ Per creator (JSON field names are a contract): ``creator_id``, ``likes``, ``auth
 ``inauthentic_share_interval`` ([low, high], 90%, method in :mod:`detector.calibrate`),
 ``authentic_likes``, ``verdict``, ``reasons`` and ``posts`` (the per-post breakdown); with
 ``creator_followers`` also ``engagement_rate`` and ``authentic_engagement_rate`` (likes per post
-over followers, all likes and authentic likes only); with a creators table
+over followers, all likes and authentic likes only); ``audience_real``,
+``audience_mass_followers``, ``audience_influencers`` and ``audience_suspicious`` (who the
+likes come from, :mod:`detector.audience`); with a creators table
 (:mod:`detector.creators`) also its ``category`` and ``platform``, after ``creator_id``.
 
 Verdict cut-offs: ``inflated`` when the estimated inauthentic share is at least 25%, the
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from detector.audience import AUDIENCE_COLUMNS, audience_shares
 from detector.calibrate import (
     batch_false_positive_rate,
     corrected_share,
@@ -576,6 +579,10 @@ def build_report(
     else:  # always the same fields, so a creator's record does not depend on its neighbours
         creators["engagement_rate"] = np.nan
         creators["authentic_engagement_rate"] = np.nan
+
+    audience = audience_shares(likes, flags, creator, len(creator_ids))
+    for name in AUDIENCE_COLUMNS:
+        creators[name] = np.round(audience[name].to_numpy()[sizes.index.to_numpy()], 4)
 
     group_shares = condition_shares(built.values, creator, len(creator_ids)).take(sizes.index)
     group_shares.index = pd.Index(creators["creator_id"], name="creator_id")
