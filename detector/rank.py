@@ -231,13 +231,17 @@ def _position(rate: float, tier: str) -> str | None:
     if tier not in BENCHMARK or np.isnan(rate):
         return None
     figures = BENCHMARK[tier]
-    sides = [
-        f"{'above' if rate >= value else 'below'} the {name} ({100 * value:.2f}%)"
-        for name, value in (("median", figures.median), ("mean", figures.mean))
-    ]
-    if sides[0].split()[0] == sides[1].split()[0]:
-        sides[1] = sides[1].split(" ", 1)[1]
-    return f"{' and '.join(sides)} of {tier}, {BENCHMARK_SOURCE}"
+    median, mean = _pct(figures.median), _pct(figures.mean)
+    above_median, above_mean = rate >= figures.median, rate >= figures.mean
+    if above_median == above_mean:
+        side = "above" if above_median else "below"
+        return f"{side} the {tier} median {median} and mean {mean} ({BENCHMARK_SOURCE})"
+    first, second = ("mean", "median") if above_mean else ("median", "mean")
+    values = {"mean": mean, "median": median}
+    return (
+        f"above the {tier} {first} {values[first]}, below its {second} {values[second]} "
+        f"({BENCHMARK_SOURCE})"
+    )
 
 
 def _summary(row: Any) -> str:
@@ -247,12 +251,13 @@ def _summary(row: Any) -> str:
     category = row.category if isinstance(row.category, str) else NO_CATEGORY
     if not np.isnan(row.authentic_rate_percentile):
         return (
-            f"authentic rate above {row.authentic_rate_percentile:.0f}% and more inflated than "
-            f"{row.share_percentile_in_peers:.0f}% of the {category} {row.tier} creators here"
+            f"authentic rate above {row.authentic_rate_percentile:.0f}% and more inflated "
+            f"than {row.share_percentile_in_peers:.0f}% of the {row.peers} {category} "
+            f"{row.tier} creators here"
         )
     if row.benchmark_position:
-        return f"authentic rate {row.benchmark_position} (too few peers here)"
-    return f"too few {category} {row.tier} creators here and no benchmark under 1k"
+        return f"too few peers here; {row.benchmark_position}"
+    return f"too few {category} {row.tier} creators here, and no benchmark under 1k"
 
 
 def _eligibility(table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -260,23 +265,17 @@ def _eligibility(table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     eligible, reasons = [], []
     for row in table.itertuples(index=False):
         low, bar = row.authentic_engagement_rate_low, row.peer_median_rate
-        where = "peers' median" if row.peer_basis.startswith("batch") else "tier's benchmark median"
+        where = "peers'" if row.peer_basis.startswith("batch") else "benchmark"
         if row.verdict != "authentic":
-            ok, why = False, f"verdict {row.verdict}: not shown authentic"
+            ok, why = False, f"verdict {row.verdict}"
         elif not isinstance(row.tier, str):
-            ok, why = False, "no follower count: no engagement rate"
+            ok, why = False, "no follower count"
         elif np.isnan(bar):
-            ok, why = False, "no peer median: too few peers here and no benchmark under 1k"
+            ok, why = False, "no median to clear (under 1k, too few peers)"
         elif low >= bar:
-            ok, why = (
-                True,
-                f"authentic rate at least {_pct(low)}, at or above the {where} {_pct(bar)}",
-            )
+            ok, why = True, f"rate's low end {_pct(low)} clears the {where} median {_pct(bar)}"
         else:
-            ok, why = (
-                False,
-                f"authentic rate may be as low as {_pct(low)}, under the {where} {_pct(bar)}",
-            )
+            ok, why = False, f"rate's low end {_pct(low)} is under the {where} median {_pct(bar)}"
         eligible.append(ok)
         reasons.append(why)
     return np.asarray(eligible, dtype=bool), reasons
@@ -288,20 +287,19 @@ def _pulse_eligibility(table: pd.DataFrame, posts: pd.DataFrame) -> tuple[np.nda
     eligible, reasons = [], []
     for row in table.itertuples(index=False):
         followers = row.followers
+        where = row.category if isinstance(row.category, str) else NO_CATEGORY
         if row.verdict != "authentic":
-            ok, why = False, f"verdict {row.verdict}: not shown authentic"
-        elif followers is pd.NA or pd.isna(followers):
+            ok, why = False, f"verdict {row.verdict}"
+        elif pd.isna(followers):
             ok, why = False, "no follower count"
         elif followers < PULSE_FOLLOWERS_FROM:
             ok, why = False, f"{int(followers):,} followers, under {PULSE_FOLLOWERS_FROM:,}"
         elif row.top_posts == 0:
-            where = row.category if isinstance(row.category, str) else NO_CATEGORY
             rank = best.get(row.creator_id)
-            ok, why = False, f"no post in the top 4% of {where} posts here (best rank {rank})"
+            ok, why = False, f"no post in the top 4% of {where} posts (best rank {rank})"
         else:
-            where = row.category if isinstance(row.category, str) else NO_CATEGORY
             ok = True
-            why = f"{int(followers):,} followers, {row.top_posts} post(s) in the top 4% of {where} posts"
+            why = f"{int(followers):,} followers; {row.top_posts} post(s) in the top 4% of {where}"
         eligible.append(ok)
         reasons.append(why)
     return np.asarray(eligible, dtype=bool), reasons
