@@ -210,11 +210,11 @@ def test_pulse_needs_100k_followers_an_authentic_verdict_and_a_top_post():
     ranked = rank_creators(frame, pulse=True, posts=posts).set_index("creator_id")
     assert ranked["eligible"].to_dict() == {
         "bought": False,
-        "star": False if ranked.loc["star", "top_posts"] == 0 else True,
+        "star": True,
         "plain": False,
         "small": False,
     }
-    assert ranked.loc["star", "eligible"]  # its 500 likes are the category's best
+    assert ranked.loc["star", "top_posts"] == 1  # its 500 likes: the category's best post
     assert ranked.loc["small", "eligible_reason"] == "99,999 followers, under 100,000"
     assert ranked.loc["bought", "eligible_reason"] == "verdict inflated"
     assert ranked.loc["plain", "eligible_reason"].startswith("no post in the top 4% of food")
@@ -314,3 +314,12 @@ def test_rank_without_follower_counts_lists_creators_none_eligible(world_dir, tm
     assert "no creator has a follower count" in result.stderr
     authentic = ranked[ranked["verdict"] == "authentic"]
     assert (authentic["eligible_reason"] == "no follower count").all()
+
+
+def test_the_package_ranks_likes_in_one_call(shipped_model, world):
+    import detector
+
+    likes, _ = world
+    ranked = detector.rank_likes(likes, shipped_model, top=5)
+    want = detector.rank_creators(shipped_model.report(likes)).head(5)
+    pd.testing.assert_frame_equal(ranked, want)
