@@ -731,6 +731,8 @@ def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str
     from rich.console import Console  # cold start: rich only when a table is drawn
     from rich.table import Table
 
+    from detector.rank import percent
+
     table = Table(title="Creators by authentic engagement", title_justify="left")
     for column in ("#", "creator", "category, tier", "authentic rate (90%)", "vs peers"):
         table.add_column(column)
@@ -745,8 +747,8 @@ def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str
             where,
             "-"
             if rate != rate  # NaN: no follower count
-            else f"{100 * rate:.2f}% ({100 * row.authentic_engagement_rate_low:.2f}-"
-            f"{100 * row.authentic_engagement_rate_high:.2f}%)",
+            else f"{percent(rate)} ({percent(row.authentic_engagement_rate_low)}-"
+            f"{percent(row.authentic_engagement_rate_high)})",
             row.peer_summary,
             row.verdict,
             f"{'yes' if row.eligible else 'no'}: {row.eligible_reason}",

@@ -155,7 +155,7 @@ def _peers(creators: pd.DataFrame, peers_min: int) -> pd.DataFrame:
             "category": category.to_numpy(),
             "followers": pd.array(followers.to_numpy(dtype=float, na_value=np.nan)).astype("Int64"),
             "tier": tiers.to_numpy(),
-            "likes": _column(creators, "likes", nan),
+            "likes": creators["likes"].to_numpy() if "likes" in creators.columns else nan,
             "engagement_rate": rate,
             "authentic_engagement_rate": authentic,
             "authentic_engagement_rate_low": np.round(rate * (1 - high_share), 6),
@@ -231,7 +231,7 @@ def _position(rate: float, tier: str) -> str | None:
     if tier not in BENCHMARK or np.isnan(rate):
         return None
     figures = BENCHMARK[tier]
-    median, mean = _pct(figures.median), _pct(figures.mean)
+    median, mean = percent(figures.median), percent(figures.mean)
     above_median, above_mean = rate >= figures.median, rate >= figures.mean
     if above_median == above_mean:
         side = "above" if above_median else "below"
@@ -273,9 +273,15 @@ def _eligibility(table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         elif np.isnan(bar):
             ok, why = False, "no median to clear (under 1k, too few peers)"
         elif low >= bar:
-            ok, why = True, f"rate's low end {_pct(low)} clears the {where} median {_pct(bar)}"
+            ok, why = (
+                True,
+                f"rate's low end {percent(low)} clears the {where} median {percent(bar)}",
+            )
         else:
-            ok, why = False, f"rate's low end {_pct(low)} is under the {where} median {_pct(bar)}"
+            ok, why = (
+                False,
+                f"rate's low end {percent(low)} is under the {where} median {percent(bar)}",
+            )
         eligible.append(ok)
         reasons.append(why)
     return np.asarray(eligible, dtype=bool), reasons
@@ -305,8 +311,10 @@ def _pulse_eligibility(table: pd.DataFrame, posts: pd.DataFrame) -> tuple[np.nda
     return np.asarray(eligible, dtype=bool), reasons
 
 
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.2f}%"
+def percent(rate: float) -> str:
+    """A rate as a percentage of three significant digits (rates of simulated worlds are
+    hundredths of a percent; the benchmark's whole percents)."""
+    return f"{100 * rate:.3g}%"
 
 
 def _selected(table: pd.DataFrame, category: str | None, tier: str | None) -> pd.DataFrame:
