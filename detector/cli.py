@@ -734,8 +734,10 @@ def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str
     from detector.rank import percent
 
     table = Table(title="Creators by authentic engagement", title_justify="left")
-    for column in ("#", "creator", "category, tier", "authentic rate (90%)", "vs peers"):
+    for column in ("#", "creator", "category, tier"):
         table.add_column(column)
+    table.add_column("authentic rate (90%)", overflow="fold")  # a long interval folds, whole
+    table.add_column("vs peers")
     table.add_column("verdict")
     table.add_column("eligible")
     for row in ranked.itertuples(index=False):
@@ -747,7 +749,7 @@ def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str
             where,
             "-"
             if rate != rate  # NaN: no follower count
-            else f"{percent(rate)} ({percent(row.authentic_engagement_rate_low)}-"
+            else f"{percent(rate)} ({percent(row.authentic_engagement_rate_low)[:-1]}-"
             f"{percent(row.authentic_engagement_rate_high)})",
             row.peer_summary,
             row.verdict,

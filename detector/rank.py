@@ -98,6 +98,7 @@ def rank_creators(
         eligible, reason = _pulse_eligibility(table, best)
     else:
         eligible, reason = _eligibility(table)
+    table["verdict"] = table.pop("verdict")  # beside the eligibility it decides first
     table["eligible"], table["eligible_reason"] = eligible, reason
     table = _selected(table, category, tier)
     order = np.lexsort(
