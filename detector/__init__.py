@@ -8,6 +8,7 @@ Public API::
     likes = load_likes("likes.csv", creator_facts="creators.csv")  # creators table optional
     report = model.report(likes)              # CreatorReport: .creators, .posts, .to_json()
     per_like = model.score_likes(likes)
+    ranked = rank_creators(report, category="food")   # by authentic engagement, with peers
     mine, metrics = adapt(model, likes_of_clean_creators)   # another platform, no fake label
 
 Heavy or optional pieces (Dask, the simulator) are imported lazily.
@@ -34,6 +35,9 @@ __all__ = [
     "join_creators",
     "load_likes",
     "load_model",
+    "rank_creators",
+    "rank_likes",
+    "rank_posts",
     "save_model",
     "score_creators",
     "train",
@@ -54,12 +58,15 @@ _LAZY = {
     "load_model": "detector.persistence",
     "save_model": "detector.persistence",
     "score_creators": "detector.api",
+    "rank_likes": "detector.api",
+    "rank_creators": "detector.rank",
+    "rank_posts": "detector.rank",
     "train": "detector.training",
     "adapt": "detector.training",
 }
 
 if TYPE_CHECKING:
-    from detector.api import score_creators
+    from detector.api import rank_likes, score_creators
     from detector.creators import join_creators
     from detector.errors import DetectorError, ModelError, SchemaError
     from detector.estimator import AuthenticityModel
@@ -68,6 +75,7 @@ if TYPE_CHECKING:
     from detector.io import load_likes
     from detector.model.forest import LikeScorer
     from detector.persistence import load_model, save_model
+    from detector.rank import rank_creators, rank_posts
     from detector.report import CreatorReport
     from detector.synth import generate_world
     from detector.training import adapt, train

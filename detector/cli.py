@@ -1,4 +1,4 @@
-"""Command line: ``detector score | train | evaluate | info | generate``.
+"""Command line: ``detector score | rank | train | adapt | evaluate | info | generate``.
 
 Thin by design: parse options, call one library function, render. Data goes to stdout;
 progress, notes and errors go to stderr. Exit codes: 0 success, 1 a known failure (one
@@ -232,7 +232,10 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    from detector.audience import AUDIENCE_COLUMNS, audience_cell
+
     width = _table_width()
+    audience = set(AUDIENCE_COLUMNS) <= set(creators.columns) and width >= AUDIENCE_FROM_WIDTH
     table = Table(title="Creator authenticity", title_justify="left")
     facts = [name for name in ("category", "platform") if name in creators.columns]
     for column in (
@@ -242,6 +245,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
         "authenticity",
         "inauthentic (90% interval)",
         "verdict",
+        *([AUDIENCE_HEADER] if audience else []),
         "top reason",
     ):
         table.add_column(column)
@@ -254,6 +258,7 @@ def _render_creators(report: Any, fmt: OutputFormat) -> str:
             f"{row.authenticity:.1f}",
             f"{row.inauthentic_share:.1%} ({row.inauthentic_share_low:.1%}-{row.inauthentic_share_high:.1%})",
             row.verdict,
+            *([audience_cell(row)] if audience else []),
             reason,
         )
     buffer = StringIO()
@@ -276,6 +281,13 @@ def _render_html(
     reference = AgeReference.of(scorer, report.meta["features_used"])
     detail = DETAIL if detail is None else detail
     return render_html(report, likes, reference, detail=detail, named=named)
+
+
+AUDIENCE_HEADER = "audience %\nreal/mass/\ninfl/susp"
+"""The score table's compact audience column (detector.audience): the four shares, in percent."""
+AUDIENCE_FROM_WIDTH = 100
+"""Narrower tables leave the audience column out (JSON and CSV always carry the shares): in
+80 columns the verdicts would be cut to fit it."""
 
 
 def _cell(value: Any) -> str:
@@ -402,6 +414,37 @@ def _write_score_outputs(
 
 
 # --- end of scoring engines -------------------------------------------------------------------
+
+
+def _report_in_memory(
+    file: Path,
+    accounts: Path | None,
+    creator_facts: Path | None,
+    model: Path | None,
+    scope: Scope,
+    rates: Rates,
+    creator: list[str] | None = None,
+    source: Enum | None = None,
+    include_likes: bool = False,
+) -> Any:
+    """Read, validate and score a likes table in memory (what ``score`` and ``rank`` share),
+    saying on stderr what reading and scoring noticed: the report, the likes and the scorer."""
+    # cold start: pandas and the scorer only when scoring runs
+    from detector.io import load_likes
+    from detector.persistence import load_scorer
+
+    likes = load_likes(
+        file, accounts, creators=creator, creator_facts=creator_facts, source=_name(source)
+    )
+    _say_notes(likes)
+    likes.attrs["detector_validated"] = True
+    with _status("loading the model"):
+        fitted = load_scorer(model)
+    report = fitted.report(  # its stages: detector.scoring.pipeline
+        likes, include_likes=include_likes, scope=scope.value, rates=rates.value
+    )
+    _say_warnings(report)
+    return report, likes, fitted
 
 
 @app.command()
@@ -581,25 +624,21 @@ def score(
                 )
             return
         # cold start: pandas and the scorer only when scoring runs
-        from detector.io import load_likes, write_frame, write_text
-        from detector.persistence import load_scorer
+        from detector.io import write_frame, write_text
 
         _refuse_overwrite(output, force)
         _refuse_overwrite(likes_output, force)
-        likes = load_likes(
-            file, accounts, creators=creator, creator_facts=creator_facts, source=_name(source)
-        )
-        _say_notes(likes)
-        likes.attrs["detector_validated"] = True
-        with _status("loading the model"):
-            fitted = load_scorer(model)
-        report = fitted.report(  # its stages: detector.scoring.pipeline
-            likes,
+        report, likes, fitted = _report_in_memory(
+            file,
+            accounts,
+            creator_facts,
+            model,
+            scope,
+            rates,
+            creator=creator,
+            source=source,
             include_likes=likes_output is not None or html,
-            scope=scope.value,
-            rates=rates.value,
         )
-        _say_warnings(report)
         if html:
             text = _render_html(report, likes, fitted, detail, creator)
         else:
@@ -617,6 +656,187 @@ def score(
             _note(f"report written to {output}")
         if likes_output is not None:
             _note(f"per-like scores written to {likes_output}")
+
+
+@app.command()
+def rank(
+    file: Annotated[
+        Path, typer.Argument(help="Likes table (.csv, .parquet, .jsonl, or - for CSV on stdin).")
+    ],
+    creator_facts: Annotated[
+        Path,
+        typer.Option(
+            "--creators",
+            metavar="FILE",
+            help="Creators table keyed by creator_id, with followers (for the rates) and "
+            "category (for the peers).",
+        ),
+    ],
+    category: Annotated[
+        str | None, typer.Option(metavar="C", help="Only list creators of this category.")
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            metavar="T",
+            help="Only list creators of this follower tier: under 1k, 1k-5k, 5k-20k, "
+            "20k-100k, 100k-1M, over 1M.",
+        ),
+    ] = None,
+    top: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="List the first N creators only.")
+    ] = None,
+    pulse: Annotated[
+        bool,
+        typer.Option(
+            help="Pulse-style eligibility: 100,000 followers or more, verdict authentic, and a "
+            "post in the top 4% of its category by authentic likes (README: Rank creators)."
+        ),
+    ] = False,
+    peers_min: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            metavar="N",
+            help="Fewest creators of a category and tier to compare within the batch; with "
+            "fewer, the tier's published benchmark stands in.",
+        ),
+    ] = 10,
+    posts_output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Also write the listed creators' posts ranked in their category "
+            "(.csv, .parquet or .jsonl); with --pulse only the top 4%.",
+        ),
+    ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model artifact (.joblib); default: the shipped model or $DETECTOR_MODEL."
+        ),
+    ] = None,
+    scope: Annotated[
+        Scope, typer.Option(help="batch or creator (see 'detector score --help').")
+    ] = Scope.creator,
+    rates: Annotated[
+        Rates, typer.Option(help="reference or batch (see 'detector score --help').")
+    ] = Rates.reference,
+    format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="Output format [default: json or csv for an --output file named .json or "
+            ".csv, else table].",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Write the ranking here instead of stdout (- for stdout)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Rank creators by authentic engagement rate against their peers, with eligibility.
+
+    Example: detector rank likes.csv --creators creators.csv --category food --top 10
+
+    Example: detector rank likes.csv --creators creators.csv --pulse --posts-output top.csv
+    """
+    if posts_output is not None and str(posts_output) == "-":
+        raise typer.BadParameter(
+            "stdout carries the ranking: give a file", param_hint="--posts-output"
+        )
+    format = format or _format_of(output)
+    if format is OutputFormat.html:
+        raise typer.BadParameter(
+            "a ranking is a table, JSON or CSV; the HTML report is 'detector score --format html'",
+            param_hint="--format",
+        )
+    with _known_failures(), _progress(quiet, verbose):
+        # cold start: pandas, the scorer and the ranking only when ranking runs
+        from detector.io import write_frame, write_text
+        from detector.rank import rank_creators, rank_meta, rank_posts
+
+        _refuse_overwrite(output, force)
+        _refuse_overwrite(posts_output, force)
+        report, _, _ = _report_in_memory(file, accounts, creator_facts, model, scope, rates)
+        ranked = rank_creators(
+            report, category=category, tier=tier, top=top, pulse=pulse, peers_min=peers_min
+        )
+        if report.creators["followers"].isna().all():
+            _say(
+                f"warning: {creator_facts}: no creator has a follower count (column "
+                "'followers'): no engagement rates, and no creator is eligible"
+            )
+        meta = rank_meta(pulse, peers_min)
+        _note(f"eligible: {meta['rule']}")
+        text = _render_ranking(ranked, meta, format)
+        posts = None
+        if posts_output is not None:
+            posts = rank_posts(report.creators, report.posts)
+            posts = posts[posts["creator_id"].isin(ranked["creator_id"]).to_numpy()]
+            if pulse:
+                posts = posts[posts["top_content"].to_numpy()]
+        with staged():  # both outputs or neither
+            if output is not None and str(output) != "-":
+                write_text(output, text)
+            if posts is not None and posts_output is not None:
+                write_frame(posts_output, posts.reset_index(drop=True))
+        if output is None or str(output) == "-":
+            sys.stdout.write(text)
+        else:
+            _note(f"ranking written to {output}")
+        if posts_output is not None:
+            _note(f"posts written to {posts_output}")
+
+
+def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str:
+    if fmt is OutputFormat.json:
+        from detector.rank import ranking_json  # cold start: pandas only to render a ranking
+
+        return ranking_json(ranked, meta)
+    if fmt is OutputFormat.csv:
+        return ranked.to_csv(index=False)
+    from rich.console import Console  # cold start: rich only when a table is drawn
+    from rich.table import Table
+
+    from detector.rank import percent
+
+    table = Table(title="Creators by authentic engagement", title_justify="left")
+    for column in ("#", "creator", "category, tier"):
+        table.add_column(column)
+    table.add_column("authentic rate (90%)", overflow="fold")  # a long interval folds, whole
+    table.add_column("vs peers")
+    table.add_column("verdict")
+    table.add_column("eligible")
+    for row in ranked.itertuples(index=False):
+        rate = row.authentic_engagement_rate
+        where = ", ".join(_cell(value) for value in (row.category, row.tier) if _cell(value))
+        table.add_row(
+            str(row.rank),
+            str(row.creator_id),
+            where,
+            "-"
+            if rate != rate  # NaN: no follower count
+            else f"{percent(rate)} ({percent(row.authentic_engagement_rate_low)[:-1]}-"
+            f"{percent(row.authentic_engagement_rate_high)})",
+            row.peer_summary,
+            row.verdict,
+            f"{'yes' if row.eligible else 'no'}: {row.eligible_reason}",
+        )
+    buffer = StringIO()
+    Console(file=buffer, width=_table_width(), force_terminal=False).print(table)
+    return buffer.getvalue()
 
 
 @app.command()

@@ -39,3 +39,7 @@ class MissingDependencyError(DetectorError, ImportError):
 class InputNote(UserWarning):
     """Something reading did to the input that the user should hear of (header names stripped
     of whitespace): issued where there is no table to leave a note on, as in the engines."""
+
+
+class SelectionError(DetectorError, ValueError):
+    """A selection (a category, a follower tier) names nothing the data holds."""

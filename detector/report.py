@@ -4,8 +4,11 @@ Per creator (JSON field names are a contract): ``creator_id``, ``likes``, ``auth
 (0-100, = 100 x (1 - inauthentic_share)), ``inauthentic_share`` (0-1),
 ``inauthentic_share_interval`` ([low, high], 90%, method in :mod:`detector.calibrate`),
 ``authentic_likes``, ``verdict``, ``reasons`` and ``posts`` (the per-post breakdown); with
-``creator_followers`` also ``engagement_rate`` and ``authentic_engagement_rate`` (likes per post
-over followers, all likes and authentic likes only); with a creators table
+``creator_followers`` also ``followers`` and ``engagement_rate`` and
+``authentic_engagement_rate`` (likes per post over followers, all likes and authentic likes
+only); ``audience_real``,
+``audience_mass_followers``, ``audience_influencers`` and ``audience_suspicious`` (who the
+likes come from, :mod:`detector.audience`); with a creators table
 (:mod:`detector.creators`) also its ``category`` and ``platform``, after ``creator_id``.
 
 Verdict cut-offs: ``inflated`` when the estimated inauthentic share is at least 25%, the
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from detector.audience import AUDIENCE_COLUMNS, audience_shares
 from detector.calibrate import (
     batch_false_positive_rate,
     corrected_share,
@@ -260,7 +264,7 @@ def _jsonable(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
         return None
-    if value is pd.NaT or value is None:
+    if value is pd.NaT or value is None or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
@@ -571,11 +575,17 @@ def build_report(
         per_post_likes = creators["likes"].to_numpy() / n_posts[sizes.index.to_numpy()]
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(f > 0, per_post_likes / f, np.nan)
+        creators["followers"] = pd.array(np.where(np.isnan(f), None, f), dtype="Int64")
         creators["engagement_rate"] = np.round(rate, 6)
         creators["authentic_engagement_rate"] = np.round(rate * (1 - share), 6)
     else:  # always the same fields, so a creator's record does not depend on its neighbours
+        creators["followers"] = pd.array([None] * len(creators), dtype="Int64")
         creators["engagement_rate"] = np.nan
         creators["authentic_engagement_rate"] = np.nan
+
+    audience = audience_shares(likes, flags, creator, len(creator_ids))
+    for name in AUDIENCE_COLUMNS:
+        creators[name] = np.round(audience[name].to_numpy()[sizes.index.to_numpy()], 4)
 
     group_shares = condition_shares(built.values, creator, len(creator_ids)).take(sizes.index)
     group_shares.index = pd.Index(creators["creator_id"], name="creator_id")
