@@ -800,6 +800,17 @@ def rank(
             _note(f"posts written to {posts_output}")
 
 
+def _peer_cell(row: Any) -> str:
+    """Where a creator stands, short enough for a table cell (JSON and CSV carry the sentence,
+    ``peer_summary``)."""
+    if row.authentic_rate_percentile == row.authentic_rate_percentile:  # not NaN: batch peers
+        return (
+            f"rate above {row.authentic_rate_percentile:.0f}%, more inflated than "
+            f"{row.share_percentile_in_peers:.0f}% of {row.peers} peers"
+        )
+    return row.peer_summary
+
+
 def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str:
     if fmt is OutputFormat.json:
         from detector.rank import ranking_json  # cold start: pandas only to render a ranking
@@ -830,7 +841,7 @@ def _render_ranking(ranked: Any, meta: dict[str, Any], fmt: OutputFormat) -> str
             if rate != rate  # NaN: no follower count
             else f"{percent(rate)} ({percent(row.authentic_engagement_rate_low)[:-1]}-"
             f"{percent(row.authentic_engagement_rate_high)})",
-            row.peer_summary,
+            _peer_cell(row),
             row.verdict,
             f"{'yes' if row.eligible else 'no'}: {row.eligible_reason}",
         )

@@ -252,9 +252,9 @@ def _summary(row: Any) -> str:
     category = row.category if isinstance(row.category, str) else NO_CATEGORY
     if not np.isnan(row.authentic_rate_percentile):
         return (
-            f"authentic rate above {row.authentic_rate_percentile:.0f}% and more inflated "
-            f"than {row.share_percentile_in_peers:.0f}% of the {row.peers} {category} "
-            f"{row.tier} creators here"
+            f"authentic rate higher than {row.authentic_rate_percentile:.0f}% of the "
+            f"{row.peers} {category} {row.tier} creators here, more inflated than "
+            f"{row.share_percentile_in_peers:.0f}%"
         )
     if row.benchmark_position:
         return f"too few peers here; {row.benchmark_position}"

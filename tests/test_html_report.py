@@ -91,6 +91,20 @@ def test_the_page_is_self_contained_and_names_every_creator(scored, page):
     assert page.count('<svg class="chart"') >= 4 * len(report.creators)
 
 
+def test_each_section_draws_the_audience_split(scored, page):
+    _, report, _ = scored
+    sections = {
+        part.split('"', 2)[1].removeprefix("c-"): part
+        for part in page.split('<section class="creator" id=')[1:]
+    }
+    assert len(sections) == len(report.creators)
+    for creator, real in zip(
+        report.creators["creator_id"], report.creators["audience_real"], strict=True
+    ):
+        section = sections[str(creator)]
+        assert "<figcaption>Audience" in section and f"real people {real:.0%}" in section
+
+
 def test_detail_is_bounded_to_the_most_suspicious_and_says_what_was_left_out(scored):
     likes, report, reference = scored
     page = render_html(report, likes, reference, detail=3)

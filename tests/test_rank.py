@@ -105,7 +105,7 @@ def test_percentiles_compare_with_the_other_peers_of_the_category_and_tier():
     rates = food["authentic_engagement_rate"]
     assert food["peer_median_rate"].iloc[0] == pytest.approx(rates.median())
     top = food.loc["c009"]
-    assert "more inflated than 100% of the 10 food 20k-100k creators here" in top["peer_summary"]
+    assert "of the 10 food 20k-100k creators here, more inflated than 100%" in top["peer_summary"]
 
 
 def test_too_few_peers_fall_back_to_the_tiers_benchmark_and_say_so():

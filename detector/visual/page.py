@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from detector._version import __version__
+from detector.audience import AUDIENCE_COLUMNS
 from detector.features.account import account_age_days
 from detector.model.protocol import FeatureScorer
 from detector.progress import stage
@@ -38,13 +39,14 @@ OVERVIEW_ROWS = 20_000
 SCATTER_POINTS = 600
 """Likers drawn per scatter (a fixed-seed sample; flagged likers kept first)."""
 AGE_FEATURE = "log_account_age_days"
-AUDIENCE = (
-    ("real people", "audience_real"),
-    ("mass followers", "audience_mass_followers"),
-    ("influencers", "audience_influencers"),
-    ("suspicious", "audience_suspicious"),
+AUDIENCE = tuple(
+    zip(
+        ("real people", "mass followers", "influencers", "suspicious"),
+        AUDIENCE_COLUMNS,
+        strict=True,
+    )
 )
-"""The audience split's columns, drawn when the report has them."""
+"""The audience split's columns (:mod:`detector.audience`) and their labels."""
 
 
 @dataclass(frozen=True)
