@@ -27,7 +27,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 from detector.creators import join_creators, validate_creators
 from detector.errors import InputFormatError, SchemaError
 from detector.output import atomic_write
-from detector.progress import CountedReader, Stage, counting, stage
+from detector.progress import Stage, counting, polled, stage
 from detector.schema import (
     ACCOUNTS_MATCHED,
     VERBATIM_COLUMNS,
@@ -106,7 +106,9 @@ def _read_csv(
     suffix = Path(source).suffix.lower() if isinstance(source, (str, Path)) else ""
     with ExitStack() as stack:
         if isinstance(source, (str, Path)) and counted is not None:
-            source = CountedReader(stack.enter_context(open(source, "rb")), counted)
+            raw = stack.enter_context(pa.OSFile(str(source)))
+            stack.enter_context(polled(raw.tell, counted))  # the bytes read, for a bar
+            source = raw
         if suffix in _OPENERS:
             source = stack.enter_context(_OPENERS[suffix](source, "rb"))
         table = pacsv.read_csv(

@@ -70,6 +70,18 @@ def test_reading_a_csv_counts_its_bytes_and_scoring_its_likes(test_world, shippe
     assert scoring.unit == "likes" and scoring.total == scoring.done == len(read)
 
 
+def test_a_compressed_csv_counts_its_compressed_bytes(test_world, tmp_path):
+    likes, _ = test_world
+    path = tmp_path / "likes.csv.gz"
+    likes.drop(columns=["creator_category"], errors="ignore").to_csv(path, index=False)
+    recorder = Recorder()
+    with reporting(recorder):
+        read = load_likes(path)
+    assert len(read) == len(likes)
+    reading = recorder.stages[f"reading {path}"]
+    assert reading.total == reading.done == path.stat().st_size
+
+
 def test_slices_count_their_likes(test_world, shipped_model):
     from detector.scoring.pipeline import report_in_slices
 
