@@ -126,6 +126,14 @@ def _amount(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+SHORT = 36
+"""Longest stage name on a bar: a long path leaves the bar room (the timings keep it whole)."""
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= SHORT else name[: SHORT // 2 - 1] + "…" + name[-(SHORT // 2) :]
+
+
 def _with_unit(value: float, unit: str) -> str:
     """An amount and its unit: 12.5 MiB, 1,234 likes."""
     return _amount(value, unit) if unit == "bytes" else f"{_amount(value, unit)} {unit}".strip()
@@ -161,12 +169,13 @@ class TerminalProgress:
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
+            from rich.table import Column
 
             self._bars = Progress(
                 SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.fields[counts]}"),
+                TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+                BarColumn(bar_width=24),
+                TextColumn("{task.fields[counts]}", table_column=Column(no_wrap=True)),
                 TimeElapsedColumn(),
                 TextColumn("left"),
                 TimeRemainingColumn(),
@@ -205,7 +214,7 @@ class _BarStage:
         self.owner, self.unit, self.total, self.done = owner, unit, total, 0.0
         self.task = None
         if owner._bars is not None:
-            self.task = owner._bars.add_task(name, total=total, counts=self._counts())
+            self.task = owner._bars.add_task(_short(name), total=total, counts=self._counts())
 
     def _counts(self) -> str:
         if self.total is None:
