@@ -118,6 +118,14 @@ def test_wheel_installed_in_a_fresh_venv_scores_the_sample_from_another_folder(w
     assert {c["creator_id"] for c in creators} == sample_creators
     assert all(0 <= c["authenticity"] <= 100 for c in creators)
 
+    page = elsewhere / "report.html"  # the page's styles and script are package data
+    html_run = _run(
+        [str(bindir / "detector"), "score", str(SAMPLE), "--output", str(page), "--detail", "1"],
+        cwd=elsewhere, env=env,
+    )  # fmt: skip
+    assert html_run.returncode == 0, html_run.stderr
+    assert "#overview" in page.read_text(encoding="utf-8")  # page.css was inlined
+
     info = _run([str(bindir / "detector"), "info"], cwd=elsewhere, env=env)
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["format_version"] == 2
