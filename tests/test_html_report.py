@@ -15,6 +15,8 @@ import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -294,3 +296,27 @@ def test_a_page_of_many_creators_stays_bounded(tmp_path, shipped_model):
     root = root_attributes(browse(file, tmp_path, "--dump-dom"))
     assert root.get("data-ready") == "1" and "data-errors" not in root
     assert int(root["data-charts-drawn"]) == page.count('<svg class="chart"')
+
+
+def test_day_level_times_are_binned_by_day_at_least():
+    from detector.visual.charts import likes_timeline
+
+    days = np.arange(0, 40 * 86_400, 86_400, dtype=float)  # one like a day, at midnight
+    svg = likes_timeline(days, np.zeros(len(days), dtype=bool), days[:3], None, finest=86_400)
+    assert "bins of 1 d" in svg
+    assert "bins of 12 h" in likes_timeline(days, np.zeros(len(days), dtype=bool), days[:3], None)
+
+
+def test_a_sampled_scatter_keeps_the_creators_mix_of_flagged_likers():
+    from detector.visual.page import SCATTER_POINTS, _scatter
+    from detector.visual.svg import FLAGGED
+
+    likers = 4 * SCATTER_POINTS
+    flagged = np.arange(likers) % 10 == 0  # a tenth of the likers flagged
+    inputs = pd.DataFrame(
+        {"liker_id": np.arange(likers), "followers": np.arange(likers), "following": 100}
+    )
+    svg = _scatter(inputs, flagged)
+    red = re.search(rf'<path d="([^"]*)" stroke="{FLAGGED}"', svg)
+    assert red is not None and "drawn at random" in svg
+    assert 0.06 < red.group(1).count("M") / SCATTER_POINTS < 0.14

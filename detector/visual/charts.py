@@ -58,8 +58,8 @@ def interval_bar(share: float, low: float, high: float, marks: Sequence[float]) 
     return canvas.svg()
 
 
-def _bin_width(span: float) -> int:
-    return next((w for w in BIN_SECONDS if span / w <= MAX_BINS), BIN_SECONDS[-1])
+def _bin_width(span: float, finest: int) -> int:
+    return next((w for w in BIN_SECONDS if w >= finest and span / w <= MAX_BINS), BIN_SECONDS[-1])
 
 
 def _time_label(seconds: float, width: int) -> str:
@@ -72,11 +72,13 @@ def likes_timeline(
     flagged: np.ndarray,
     published: np.ndarray,
     burst: tuple[float, float] | None,
+    finest: int = 60,
 ) -> str:
     """Likes per time bin, flagged likes stacked in red; the posts' publication times as ticks
-    along the top and the creator's largest burst as a shaded band (seconds since the epoch)."""
+    along the top and the creator's largest burst as a shaded band (seconds since the epoch).
+    Bins are ``finest`` seconds or wider: what the times resolve (a day for dates)."""
     start, end = float(seconds.min()), float(seconds.max())
-    width = _bin_width(end - start)
+    width = _bin_width(end - start, finest)
     start = math.floor(start / width) * width
     bins = max(int((end - start) // width) + 1, 1)
     index = ((seconds - start) // width).astype(np.int64)

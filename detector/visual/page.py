@@ -37,8 +37,10 @@ DETAIL = 50
 OVERVIEW_ROWS = 20_000
 """Overview rows at most (the most suspicious first): about 300 bytes each."""
 SCATTER_POINTS = 600
-"""Likers drawn per scatter (a fixed-seed sample; flagged likers kept first)."""
+"""Likers drawn per scatter at most (a fixed-seed random sample beyond it)."""
 AGE_FEATURE = "log_account_age_days"
+RESOLUTION_SECONDS = {"day": 86_400, "hour": 3_600, "minute": 60, "second": 60}
+"""The finest timeline bin for what a creator's times resolve (report column time_resolution)."""
 AUDIENCE = tuple(
     zip(
         ("real people", "mass followers", "influencers", "suspicious"),
@@ -374,9 +376,9 @@ def _timeline(
         )
     if (~known).any():
         note += f"; {int((~known).sum()):,} likes without a time left out"
-    return _figure(
-        title, charts.likes_timeline(seconds[known], flagged[known], published, burst), note
-    )
+    finest = RESOLUTION_SECONDS.get(str(creator["time_resolution"]), 60)
+    timeline = charts.likes_timeline(seconds[known], flagged[known], published, burst, finest)
+    return _figure(title, timeline, note)
 
 
 def _burst_window(seconds: np.ndarray, creator: pd.Series) -> tuple[float, float] | None:
@@ -444,10 +446,10 @@ def _scatter(inputs: pd.DataFrame, flagged: np.ndarray) -> str:
     if likers.empty:
         return _missing(title, "No liker of this creator has follower and following counts.")
     note = "flagged likers in red"
-    if len(likers) > SCATTER_POINTS:
-        rank = np.random.default_rng(0).random(len(likers)) - likers["flagged"].to_numpy()
-        likers = likers.iloc[np.sort(np.argsort(rank)[:SCATTER_POINTS])]
-        note += f"; {SCATTER_POINTS:,} of {len(frame['liker'].unique()):,} likers, flagged first"
+    if len(likers) > SCATTER_POINTS:  # at random, so that the mix drawn is the creator's
+        picked = np.random.default_rng(0).choice(len(likers), SCATTER_POINTS, replace=False)
+        note += f"; {SCATTER_POINTS:,} of {len(likers):,} likers drawn at random"
+        likers = likers.iloc[np.sort(picked)]
     return _figure(
         title,
         charts.follow_scatter(
