@@ -87,6 +87,8 @@ def test_the_page_is_self_contained_and_names_every_creator(scored, page):
     _, report, _ = scored
     found = parsed(page)
     assert found.fetches == []  # nothing fetched: it opens offline
+    for column in (">followers<", ">authentic ER<", ">real likers<"):  # known in this world
+        assert column in page
     for creator in report.creators["creator_id"].astype(str):
         assert f">{creator}<" in page
     assert len(found.sections) == len(report.creators)  # 24 creators: all under the default 50
@@ -146,6 +148,7 @@ def test_text_from_the_input_is_escaped(tiny_likes, shipped_model):
     page = render_html(shipped_model.report(likes, include_likes=True), likes)
     assert "<b>a</b>" not in page
     assert "&lt;b&gt;a&lt;/b&gt;" in page and "b&amp;c" in page
+    assert ">authentic ER<" not in page  # no creator follower counts: no such column
 
 
 def test_the_page_needs_the_per_like_table(test_world, shipped_model):

@@ -28,7 +28,7 @@
   var id = document.getElementById("f-id");
   var shareColumn = -1, likesColumn = -1;
   Array.prototype.forEach.call(heads, function (head, i) {
-    if (head.textContent.indexOf("inauthentic share") === 0) shareColumn = i;
+    if (head.textContent.indexOf("inauthentic") === 0) shareColumn = i;
     if (head.textContent === "likes") likesColumn = i;
   });
   function filter() {

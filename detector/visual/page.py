@@ -144,15 +144,21 @@ def render_html(
 def _overview(creators: pd.DataFrame, detailed: set[str]) -> tuple[str, int]:
     order = suspicious_first(creators)[:OVERVIEW_ROWS]
     facts = [c for c in ("category", "platform") if c in creators.columns]
+    known = [
+        (label, column, shown)
+        for label, column, shown in OVERVIEW_FIGURES
+        if column in creators.columns and creators[column].notna().any()
+    ]
     head = "".join(
-        f'<th data-sort="{kind}">{text(label)}</th>'
+        f'<th data-sort="{kind}"{_title(label)}>{text(label)}</th>'
         for label, kind in (
             ("creator", "text"),
             *[(f, "text") for f in facts],
             ("likes", "number"),
             ("authenticity", "number"),
-            ("inauthentic share (90%)", "number"),
+            ("inauthentic (90%)", "number"),
             ("verdict", "text"),
+            *[(label, "number") for label, _, _ in known],
             ("top reason", "text"),
         )
     )
@@ -171,6 +177,7 @@ def _overview(creators: pd.DataFrame, detailed: set[str]) -> tuple[str, int]:
             f'<td data-v="{row.inauthentic_share}">{row.inauthentic_share:.1%} '
             f"<small>({row.inauthentic_share_low:.0%}-{row.inauthentic_share_high:.0%})</small></td>",
             f"<td>{_badge(row.verdict)}</td>",
+            *[_figure_cell(getattr(row, column), shown) for _, column, shown in known],
             f"<td class=reason>{text(reason)}</td>",
         ]
         rows.append(f'<tr data-verdict="{text(row.verdict)}">{"".join(cells)}</tr>')
@@ -190,6 +197,34 @@ def _overview(creators: pd.DataFrame, detailed: set[str]) -> tuple[str, int]:
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
     return table, len(order)
+
+
+OVERVIEW_FIGURES = (
+    ("followers", "followers", "{:,.0f}"),
+    ("authentic ER", "authentic_engagement_rate", "{:.2%}"),
+    ("real likers", "audience_real", "{:.0%}"),
+)
+"""Overview columns shown when the report has values in them (a creators table, liker counts)."""
+
+
+HEADER_TITLES = {
+    "authentic ER": "authentic engagement rate: authentic likes per post over followers",
+    "real likers": "share of likes from real people (not flagged, not mass followers, "
+    "not influencers)",
+    "inauthentic (90%)": "estimated inauthentic share of likes, with its 90% interval",
+}
+
+
+def _title(label: str) -> str:
+    found = HEADER_TITLES.get(label)
+    return f' title="{text(found)}"' if found else ""
+
+
+def _figure_cell(value: object, shown: str) -> str:
+    """A number cell; a missing one sorts below every known one."""
+    if value is None or pd.isna(value):
+        return '<td data-v="-1">–</td>'
+    return f'<td data-v="{value}">{shown.format(value)}</td>'
 
 
 def _fact(value: object) -> str:
