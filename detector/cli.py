@@ -90,6 +90,18 @@ def _note(message: str) -> None:
         _say(message)
 
 
+AccountsFile = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
+    ),
+]
+ModelFile = Annotated[
+    Path | None,
+    typer.Option(help="Model artifact (.joblib); default: the shipped model or $DETECTOR_MODEL."),
+]
+Force = Annotated[bool, typer.Option(help="Overwrite existing output files.")]
+"""Options that scoring commands share (score, rank)."""
 Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No notes and no progress: warnings and errors only."),
@@ -457,12 +469,7 @@ def score(
         ),
     ],
     source: Annotated[SourceName | None, typer.Option(help=SOURCE_HELP)] = None,
-    accounts: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
-        ),
-    ] = None,
+    accounts: AccountsFile = None,
     creator_facts: Annotated[
         Path | None,
         typer.Option(
@@ -472,12 +479,7 @@ def score(
             "joined on creator_id.",
         ),
     ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Model artifact (.joblib); default: the shipped model or $DETECTOR_MODEL."
-        ),
-    ] = None,
+    model: ModelFile = None,
     creator: Annotated[
         list[str] | None,
         typer.Option(metavar="ID", help="Only report this creator_id (repeatable)."),
@@ -526,7 +528,7 @@ def score(
             "(results then depend on the batch; memory engine)."
         ),
     ] = Rates.reference,
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    force: Force = False,
     engine: Annotated[
         Engine,
         typer.Option(
@@ -710,18 +712,8 @@ def rank(
             "(.csv, .parquet or .jsonl); with --pulse only the top 4%.",
         ),
     ] = None,
-    accounts: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE", help="Liker accounts table keyed by account_id, joined on liker_id."
-        ),
-    ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Model artifact (.joblib); default: the shipped model or $DETECTOR_MODEL."
-        ),
-    ] = None,
+    accounts: AccountsFile = None,
+    model: ModelFile = None,
     scope: Annotated[
         Scope, typer.Option(help="batch or creator (see 'detector score --help').")
     ] = Scope.creator,
@@ -742,7 +734,7 @@ def rank(
             metavar="FILE", help="Write the ranking here instead of stdout (- for stdout)."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
