@@ -426,7 +426,7 @@ def _computed(name: str, *collections: Any) -> tuple[Any, ...]:
         if not counting():
             return dask.compute(*collections)
         if client is None:
-            with _LocalTaskCount(counted):
+            with _local_task_count()(counted):
                 return dask.compute(*collections)
         futures = client.compute(
             [c if dask.is_dask_collection(c) else dask.delayed(c) for c in collections]
@@ -456,29 +456,26 @@ def _task_bar() -> type:
     return TaskBar
 
 
-class _LocalTaskCount:
-    """Tasks done on a stage, from Dask's local schedulers' callbacks."""
+@functools.cache
+def _local_task_count() -> type:
+    """The class of :func:`_computed`'s counts on Dask's local schedulers (a callback; made on
+    first use: dask is optional)."""
+    from dask.callbacks import Callback
 
-    def __init__(self, counted: Stage) -> None:
-        from dask.callbacks import Callback
+    class LocalTaskCount(Callback):
+        """Tasks done on a stage, from the local schedulers' callbacks."""
 
-        stage_of = counted
+        def __init__(self, counted: Stage) -> None:
+            super().__init__()
+            self.counted = counted
 
-        class Count(Callback):
-            def _start_state(self, dsk: Any, state: Any) -> None:
-                self.total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+        def _start_state(self, dsk: Any, state: Any) -> None:
+            self.total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
 
-            def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:
-                stage_of.update(len(state["finished"]), self.total)
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:
+            self.counted.update(len(state["finished"]), self.total)
 
-        self.callback = Count()
-
-    def __enter__(self) -> _LocalTaskCount:
-        self.callback.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.callback.__exit__(*exc)
+    return LocalTaskCount
 
 
 def _distributed_client() -> Any:
