@@ -84,10 +84,6 @@ class Canvas:
             f'y2="{number(self.y(y1))}" stroke="{stroke}"{extra}/>'
         )
 
-    def polyline(self, points: Iterable[tuple[float, float]], stroke: str, extra: str = "") -> None:
-        coords = " ".join(f"{number(self.x(a))},{number(self.y(b))}" for a, b in points)
-        self.add(f'<polyline points="{coords}" fill="none" stroke="{stroke}"{extra}/>')
-
     def circles(self, points: Iterable[tuple[float, float]], radius: float, fill: str) -> None:
         """Many dots as one path (a dot per zero-length round-capped segment): a tenth of the
         bytes of one ``<circle>`` each."""
